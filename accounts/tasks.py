@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from .notifications import email_send
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
+def email_send_task(self, user_ids: list[int], template: str, context: dict, extra_addresses=None) -> int:
+    try:
+        return email_send(user_ids=user_ids, extra_addresses=extra_addresses, template=template, context=context)
+    except OSError as exc:  # SMTP down: retry with backoff rather than lose the notice
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

@@ -1,0 +1,27 @@
+"""Celery tasks: they take ids, only call services, and are safe to run twice."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from .services import check_run_execute, check_run_fail, check_runs_sweep
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def check_run_execute_task(self, check_run_id: int, generation: int) -> str:
+    try:
+        return check_run_execute(check_run_id=check_run_id, generation=generation)
+    except OperationalError as exc:  # database briefly unavailable: try again later
+        if self.request.retries >= self.max_retries:
+            check_run_fail(check_run_id=check_run_id, generation=generation, error=str(exc))
+            return "error"
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+    except Exception as exc:  # a bug or bad data in a check: retry with backoff, then record the error
+        if self.request.retries >= self.max_retries or self.request.is_eager:
+            check_run_fail(check_run_id=check_run_id, generation=generation, error=f"{type(exc).__name__}: {exc}")
+            return "error"
+        raise self.retry(exc=exc, countdown=5 * 2**self.request.retries) from exc
+
+
+@shared_task(acks_late=True)
+def check_run_sweep_task() -> int:
+    return check_runs_sweep()

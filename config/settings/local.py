@@ -1,0 +1,7 @@
+"""Embedded default for a laptop: SQLite under var/, tasks in-process, e-mail to files."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-secret")

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("config.api_urls")),
+    path("accounts/", include("accounts.urls")),
+    path("work/", include("certification.urls")),
+    path("", include("registry.urls")),
+]

@@ -1,0 +1,241 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .choices import (
+    Category,
+    CertificateAction,
+    CertificateStatus,
+    Level,
+    Province,
+    RequirementMethod,
+)
+from .validators import validate_tax_code
+
+
+class Vendor(models.Model):
+    """A company, identified by its Vietnamese tax code, that owns products."""
+
+    legal_name = models.CharField(_("legal name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("English name"), max_length=300, blank=True)
+    tax_code = models.CharField(_("tax code"), max_length=14, unique=True, validators=[validate_tax_code])
+    province = models.CharField(_("province or city"), max_length=2, choices=Province.choices, blank=True)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    security_contact_email = models.EmailField(_("security contact e-mail"), blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+        verbose_name = _("vendor")
+        verbose_name_plural = _("vendors")
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class VendorMembership(models.Model):
+    """Links a vendor user to the one vendor they act for."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="vendor_membership")
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vendor membership")
+        verbose_name_plural = _("vendor memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.vendor}"
+
+
+class Product(models.Model):
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    # Make in Viet Nam attestation: all four must hold for the product to carry the mark.
+    mvn_researched = models.BooleanField(_("researched in Viet Nam"), default=False)
+    mvn_developed = models.BooleanField(_("developed in Viet Nam"), default=False)
+    mvn_produced = models.BooleanField(_("produced in Viet Nam"), default=False)
+    mvn_source_owner = models.BooleanField(_("vendor owns the source code"), default=False)
+    made_in_vietnam = models.BooleanField(_("Make in Viet Nam"), default=False, editable=False)
+    # Accent-folded name, English name, vendor and descriptions, maintained by product services.
+    search_document = models.TextField(default="", editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "name"], name="%(app_label)s_%(class)s_unique_name_per_vendor"),
+        ]
+        indexes = [models.Index(fields=["category"], name="registry_product_category_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def mvn_attested(self) -> bool:
+        return self.mvn_researched and self.mvn_developed and self.mvn_produced and self.mvn_source_owner
+
+
+class ProductVersion(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="versions")
+    version = models.CharField(_("version"), max_length=100)
+    release_date = models.DateField(_("release date"), null=True, blank=True)
+    notes = models.TextField(_("release notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["product", "-created_at"]
+        verbose_name = _("product version")
+        verbose_name_plural = _("product versions")
+        constraints = [
+            models.UniqueConstraint(fields=["product", "version"], name="%(app_label)s_%(class)s_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} {self.version}"
+
+
+class Scheme(models.Model):
+    """A versioned set of requirements for a product category; applications pin the version they started with."""
+
+    code = models.SlugField(_("code"), max_length=40)
+    version = models.CharField(_("version"), max_length=20)
+    name_vi = models.CharField(_("name (Vietnamese)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    description_vi = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    validity_months = models.PositiveSmallIntegerField(_("certificate validity (months)"), default=36)
+    # Per level: the weighted-score threshold in percent, e.g. {"basic": 60, "substantial": 75, "high": 90}.
+    thresholds = models.JSONField(_("pass thresholds"), default=dict)
+    # Per level: artifact kinds that must be uploaded, e.g. {"basic": ["sbom", "user_guide"]}.
+    required_documents = models.JSONField(_("required documents"), default=dict)
+    # Per level: the lowest advisory severity that fails the vulnerability check, e.g. {"basic": "critical"}.
+    vulnerability_thresholds = models.JSONField(_("vulnerability thresholds"), default=dict, blank=True)
+    is_current = models.BooleanField(_("current version"), default=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code", "-published_at"]
+        verbose_name = _("scheme")
+        verbose_name_plural = _("schemes")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="%(app_label)s_%(class)s_unique_code_version"),
+            models.UniqueConstraint(
+                fields=["code"], condition=models.Q(is_current=True), name="%(app_label)s_%(class)s_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+    def levels(self) -> list[str]:
+        return [lvl for lvl in Level.values if lvl in self.thresholds]
+
+    def documents_for(self, level: str) -> list[str]:
+        return list(self.required_documents.get(level, []))
+
+
+class Requirement(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="requirements")
+    code = models.CharField(_("code"), max_length=40)
+    group = models.CharField(_("group"), max_length=40)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=300)
+    title_en = models.CharField(_("title (English)"), max_length=300)
+    guidance_vi = models.TextField(_("guidance (Vietnamese)"), blank=True)
+    guidance_en = models.TextField(_("guidance (English)"), blank=True)
+    mandatory = models.BooleanField(_("mandatory"), default=True)
+    weight = models.PositiveSmallIntegerField(_("weight"), default=1)
+    method = models.CharField(_("method"), max_length=10, choices=RequirementMethod.choices)
+    check_key = models.CharField(_("automated check"), max_length=60, blank=True)
+    levels = models.JSONField(_("levels"), default=list)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["scheme", "order", "code"]
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="%(app_label)s_%(class)s_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title_en}"
+
+    def applies_to(self, level: str) -> bool:
+        return level in self.levels
+
+
+class SerialCounter(models.Model):
+    """Per-year counter behind readable, gap-free certificate serials."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Certificate(models.Model):
+    """The published record. Never deleted; status changes only through certificate_transition."""
+
+    serial = models.CharField(_("serial"), max_length=40, unique=True)
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="certificates")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="certificates")
+    product_version = models.ForeignKey(ProductVersion, on_delete=models.PROTECT, related_name="certificates")
+    scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="certificates")
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.ACTIVE
+    )
+    status_reason = models.TextField(_("status reason"), blank=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    valid_until = models.DateTimeField(_("valid until"))
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    needs_review = models.BooleanField(_("flagged for staff review"), default=False)
+    review_reason = models.TextField(blank=True)
+    pdf = models.FileField(upload_to="certificates/", blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        indexes = [
+            models.Index(fields=["status"], name="registry_cert_status_idx"),
+            models.Index(fields=["valid_until"], name="registry_cert_valid_until_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class CertificateEvent(models.Model):
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=12, choices=CertificateAction.choices)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="certificate_events"
+    )
+    actor_repr = models.CharField(max_length=254, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("certificate event")
+        verbose_name_plural = _("certificate events")
+
+    def __str__(self) -> str:
+        return f"{self.certificate.serial}: {self.action}"
+

@@ -1,0 +1,301 @@
+"""Writes to the published record. Every state change writes its event row and audit entry in the
+same transaction; notifications and PDF rendering are enqueued after commit."""
+
+import datetime
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Role
+from accounts.roles import user_has_role
+from config.errors import ApplicationError, GuardFailed, PermissionDeniedError, TransitionNotAllowed
+from trust.services import audit_append
+
+from .choices import Category, CertificateAction, CertificateStatus, Level
+from .models import (
+    Certificate,
+    CertificateEvent,
+    Product,
+    ProductVersion,
+    Scheme,
+    SerialCounter,
+    Vendor,
+    VendorMembership,
+)
+from .text import fold
+
+VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email"]
+PRODUCT_FIELDS = [
+    "name", "name_en", "category", "description_vi", "description_en",
+    "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner",
+]
+
+
+def snapshot(obj, fields: list[str]) -> dict:
+    return {f: getattr(obj, f) for f in fields}
+
+
+def _full_clean(obj, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ApplicationError(
+            _("The data is not valid."), code="invalid", details=exc.message_dict
+        ) from exc
+
+
+# Vendors ---------------------------------------------------------------------------------------
+
+def vendor_create(*, actor, legal_name: str, tax_code: str, **fields) -> Vendor:
+    """Register a vendor by tax code; the rest of the profile may follow later."""
+    vendor = Vendor(legal_name=legal_name.strip(), tax_code=tax_code.strip(), **fields)
+    _full_clean(vendor)
+    with transaction.atomic():
+        vendor.save()
+        audit_append(actor=actor, action="vendor.create", obj=vendor, after=snapshot(vendor, VENDOR_FIELDS))
+    return vendor
+
+
+def vendor_update(*, vendor: Vendor, actor, **fields) -> Vendor:
+    with transaction.atomic():
+        vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        before = snapshot(vendor, VENDOR_FIELDS)
+        for name, value in fields.items():
+            if name not in VENDOR_FIELDS:
+                raise ApplicationError(_("Unknown field: %(name)s") % {"name": name})
+            setattr(vendor, name, value)
+        _full_clean(vendor)
+        vendor.save()
+        audit_append(actor=actor, action="vendor.update", obj=vendor, before=before, after=snapshot(vendor, VENDOR_FIELDS))
+        _products_reindex(vendor=vendor)
+    return vendor
+
+
+def vendor_member_add(*, vendor: Vendor, user, actor) -> VendorMembership:
+    with transaction.atomic():
+        membership, created = VendorMembership.objects.get_or_create(user=user, defaults={"vendor": vendor})
+        if not created and membership.vendor_id != vendor.pk:
+            raise ApplicationError(_("This user already belongs to another vendor."), code="already_member")
+        if created:
+            audit_append(actor=actor, action="vendor.member_add", obj=vendor, data={"user": user.email})
+    return membership
+
+
+# Products --------------------------------------------------------------------------------------
+
+def _search_document(product: Product) -> str:
+    vendor = product.vendor
+    parts = [product.name, product.name_en, vendor.legal_name, vendor.name_en, vendor.tax_code,
+             product.description_vi, product.description_en]
+    return fold(" ".join(p for p in parts if p))
+
+
+def _products_reindex(*, vendor: Vendor) -> None:
+    for product in vendor.products.select_related("vendor"):
+        Product.objects.filter(pk=product.pk).update(search_document=_search_document(product))
+
+
+def product_create(*, vendor: Vendor, actor, name: str, category: str, **fields) -> Product:
+    """Create a product under the given vendor (callers pass the caller's own vendor, never a client's)."""
+    if category not in Category.values:
+        raise ApplicationError(_("Unknown product category."), code="invalid", details={"category": [category]})
+    product = Product(vendor=vendor, name=name.strip(), category=category, **fields)
+    product.made_in_vietnam = product.mvn_attested()
+    _full_clean(product, exclude=["vendor"])
+    product.search_document = _search_document(product)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                product.save()
+        except IntegrityError as exc:
+            raise ApplicationError(
+                _("This vendor already has a product with that name."), code="duplicate"
+            ) from exc
+        audit_append(actor=actor, action="product.create", obj=product, after=snapshot(product, PRODUCT_FIELDS))
+    return product
+
+
+def product_update(*, product: Product, actor, **fields) -> Product:
+    with transaction.atomic():
+        product = Product.objects.select_for_update().select_related("vendor").get(pk=product.pk)
+        before = snapshot(product, PRODUCT_FIELDS)
+        for name, value in fields.items():
+            if name not in PRODUCT_FIELDS:
+                raise ApplicationError(_("Unknown field: %(name)s") % {"name": name})
+            setattr(product, name, value)
+        product.made_in_vietnam = product.mvn_attested()
+        _full_clean(product, exclude=["vendor"])
+        product.search_document = _search_document(product)
+        product.save()
+        audit_append(actor=actor, action="product.update", obj=product, before=before,
+                     after=snapshot(product, PRODUCT_FIELDS))
+    return product
+
+
+def product_version_create(*, product: Product, actor, version: str, **fields) -> ProductVersion:
+    pv = ProductVersion(product=product, version=version.strip(), **fields)
+    _full_clean(pv, exclude=["product"])
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                pv.save()
+        except IntegrityError as exc:
+            raise ApplicationError(_("This product already has that version."), code="duplicate") from exc
+        audit_append(actor=actor, action="product_version.create", obj=pv,
+                     after={"product": product.pk, "version": pv.version})
+    return pv
+
+
+# Certificates ----------------------------------------------------------------------------------
+
+def _serial_next(year: int) -> str:
+    counter, _ = SerialCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"VN-CSP-{year}-{counter.last:05d}"
+
+
+CERTIFICATE_FIELDS = ["serial", "status", "status_reason", "level", "issued_at", "valid_until"]
+
+
+def certificate_issue(
+    *, product_version: ProductVersion, scheme: Scheme, level: str, actor, issued_at: datetime.datetime | None = None,
+    data: dict | None = None,
+) -> Certificate:
+    """Issue a certificate; must be called inside the transaction of the decision that grants it."""
+    if level not in Level.values:
+        raise ApplicationError(_("Unknown level."), code="invalid")
+    issued_at = issued_at or timezone.now()
+    product = product_version.product
+    certificate = Certificate.objects.create(
+        serial=_serial_next(issued_at.year),
+        vendor_id=product.vendor_id,
+        product=product,
+        product_version=product_version,
+        scheme=scheme,
+        level=level,
+        status=CertificateStatus.ACTIVE,
+        issued_at=issued_at,
+        valid_until=issued_at + relativedelta(months=scheme.validity_months),
+        status_changed_at=issued_at,
+    )
+    CertificateEvent.objects.create(
+        certificate=certificate, action=CertificateAction.ISSUE, from_status="", to_status=certificate.status,
+        actor=actor, actor_repr=getattr(actor, "email", "system"), data=data or {},
+    )
+    audit_append(actor=actor, action="certificate.issue", obj=certificate,
+                 after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})
+
+    def _after_commit():
+        from .tasks import certificate_render_pdf_task
+
+        certificate_render_pdf_task.delay(certificate.pk)
+
+    transaction.on_commit(_after_commit)
+    return certificate
+
+
+@dataclass(frozen=True)
+class CertificateTransition:
+    sources: frozenset
+    target: str
+    needs_reason: bool
+    system_only: bool = False
+
+
+CERTIFICATE_TRANSITIONS: dict[str, CertificateTransition] = {
+    CertificateAction.SUSPEND: CertificateTransition(frozenset({CertificateStatus.ACTIVE}), CertificateStatus.SUSPENDED, True),
+    CertificateAction.REINSTATE: CertificateTransition(frozenset({CertificateStatus.SUSPENDED}), CertificateStatus.ACTIVE, False),
+    CertificateAction.REVOKE: CertificateTransition(
+        frozenset({CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED}), CertificateStatus.REVOKED, True
+    ),
+    CertificateAction.EXPIRE: CertificateTransition(
+        frozenset({CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED}), CertificateStatus.EXPIRED, False, True
+    ),
+}
+
+
+def certificate_available_actions(*, certificate: Certificate, actor) -> list[str]:
+    if not user_has_role(actor, Role.STAFF):
+        return []
+    return [a for a, t in CERTIFICATE_TRANSITIONS.items() if not t.system_only and certificate.status in t.sources]
+
+
+def certificate_transition(*, certificate: Certificate, action: str, actor, reason: str = "") -> Certificate:
+    """The one place a certificate's status changes: lock, check, save, event, audit, notify."""
+    transition = CERTIFICATE_TRANSITIONS.get(action)
+    if transition is None:
+        raise ApplicationError(_("Unknown action: %(action)s") % {"action": action}, code="unknown_action")
+    if transition.system_only:
+        if actor is not None:
+            raise PermissionDeniedError(_("Only the scheduler may expire a certificate."))
+    elif not user_has_role(actor, Role.STAFF):
+        raise PermissionDeniedError(_("Only certification body staff may change a certificate's status."))
+    reason = (reason or "").strip()
+    if transition.needs_reason and not reason:
+        raise ApplicationError(_("A reason is required for this action."), code="reason_required")
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        if certificate.status not in transition.sources:
+            raise TransitionNotAllowed(
+                _("A certificate that is %(status)s cannot be changed with '%(action)s'.")
+                % {"status": certificate.get_status_display(), "action": action},
+                details={"status": certificate.status, "action": action},
+            )
+        before = snapshot(certificate, CERTIFICATE_FIELDS)
+        from_status = certificate.status
+        certificate.status = transition.target
+        certificate.status_reason = reason if action != CertificateAction.REINSTATE else ""
+        certificate.status_changed_at = timezone.now()
+        if action == CertificateAction.REINSTATE:
+            certificate.needs_review = False
+        certificate.save(update_fields=["status", "status_reason", "status_changed_at", "needs_review"])
+        CertificateEvent.objects.create(
+            certificate=certificate, action=action, from_status=from_status, to_status=certificate.status,
+            actor=actor, actor_repr=getattr(actor, "email", "") or "system", reason=reason,
+        )
+        audit_append(actor=actor, action=f"certificate.{action}", obj=certificate, before=before,
+                     after=snapshot(certificate, CERTIFICATE_FIELDS))
+        transaction.on_commit(lambda: certificate_notify_status_change(certificate_id=certificate.pk))
+    return certificate
+
+
+def certificate_notify_status_change(*, certificate_id: int) -> None:
+    from accounts.tasks import email_send_task
+
+    certificate = Certificate.objects.select_related("product", "vendor").get(pk=certificate_id)
+    user_ids = list(VendorMembership.objects.filter(vendor_id=certificate.vendor_id).values_list("user_id", flat=True))
+    context = {"serial": certificate.serial, "product": certificate.product.name, "status": certificate.status,
+               "reason": certificate.status_reason}
+    email_send_task.delay(user_ids, "certificate_status", context)
+
+
+def certificate_expire_due(*, now: datetime.datetime | None = None) -> int:
+    """Expire every active or suspended certificate whose validity has ended."""
+    now = now or timezone.now()
+    due = Certificate.objects.filter(
+        status__in=[CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED], valid_until__lte=now
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(due):
+        try:
+            certificate_transition(certificate=Certificate(pk=pk), action=CertificateAction.EXPIRE, actor=None)
+            count += 1
+        except (TransitionNotAllowed, GuardFailed):
+            continue  # changed meanwhile by someone else
+    return count
+
+
+def certificate_flag_for_review(*, certificate: Certificate, reason: str, data: dict | None = None) -> None:
+    """Flag a certificate for staff review; its status stays as it is until staff act."""
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        certificate.needs_review = True
+        certificate.review_reason = reason
+        certificate.save(update_fields=["needs_review", "review_reason"])
+        audit_append(actor=None, action="certificate.flag_review", obj=certificate,
+                     data={"reason": reason, **(data or {})})

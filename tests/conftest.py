@@ -1,0 +1,181 @@
+import os
+import shutil
+
+import pytest
+
+from tests.factories import (
+    PDF_BYTES,
+    ProductVersionFactory,
+    UserFactory,
+    installer_bytes,
+    scheme_with_requirements,
+    upload,
+    vendor_user,
+)
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    yield
+    shutil.rmtree(tmp_path / "media", ignore_errors=True)
+
+
+@pytest.fixture
+def roles_ready(db):
+    from accounts.roles import roles_ensure
+
+    roles_ensure()
+
+
+@pytest.fixture
+def staff(roles_ready):
+    return UserFactory(role="staff", email="staff@cert.gov.vn")
+
+
+@pytest.fixture
+def evaluator(roles_ready):
+    return UserFactory(role="evaluator", email="evaluator@lab.vn")
+
+
+@pytest.fixture
+def evaluator2(roles_ready):
+    return UserFactory(role="evaluator", email="evaluator2@lab.vn")
+
+
+@pytest.fixture
+def certifier(roles_ready):
+    return UserFactory(role="certifier", email="certifier@cert.gov.vn")
+
+
+@pytest.fixture
+def certifier2(roles_ready):
+    return UserFactory(role="certifier", email="certifier2@cert.gov.vn")
+
+
+@pytest.fixture
+def procurement(roles_ready):
+    return UserFactory(role="procurement", email="buyer@ministry.gov.vn")
+
+
+@pytest.fixture
+def vendor_member(roles_ready):
+    return vendor_user(email="owner@vendor-a.vn")
+
+
+@pytest.fixture
+def other_vendor_member(roles_ready):
+    return vendor_user(email="owner@vendor-b.vn")
+
+
+@pytest.fixture
+def scheme(db):
+    return scheme_with_requirements()
+
+
+@pytest.fixture
+def product_version(vendor_member):
+    from registry.selectors import vendor_for_user
+
+    return ProductVersionFactory(product__vendor=vendor_for_user(vendor_member))
+
+
+@pytest.fixture
+def draft(vendor_member, product_version, scheme):
+    from certification.services import application_create
+
+    return application_create(actor=vendor_member, product_version=product_version, scheme=scheme, level="basic")
+
+
+@pytest.fixture
+def with_artifacts(draft, vendor_member):
+    from certification.services import artifact_upload
+
+    artifact_upload(application=draft, actor=vendor_member, kind="installer",
+                    file=upload("setup.bin", installer_bytes()))
+    artifact_upload(application=draft, actor=vendor_member, kind="user_guide",
+                    file=upload("guide.pdf", PDF_BYTES))
+    return draft
+
+
+def journey_to(status: str, *, app, vendor_member, staff, evaluator, certifier, commit, results=None):
+    """Drive an application through the services to the given status."""
+    from certification.services import application_transition, case_result_record
+
+    def t(**kwargs):
+        with commit():
+            return application_transition(**kwargs)
+
+    order = ["submitted", "in_evaluation", "evaluated", "certified"]
+    if status in ("returned",):
+        t(application=app, action="submit", actor=vendor_member)
+        return t(application=app, action="return", actor=staff, note="Thiếu tài liệu")
+    app = t(application=app, action="submit", actor=vendor_member)
+    if status == "submitted":
+        return app
+    app = t(application=app, action="assign", actor=staff, evaluators=[evaluator.email])
+    if status == "in_evaluation":
+        return app
+    for case in app.cases.select_related("requirement").exclude(requirement__method="automated"):
+        case_result_record(application=app, requirement_code=case.requirement.code, actor=evaluator,
+                           result=(results or {}).get(case.requirement.code, "pass"), notes="OK")
+    app = t(application=app, action="complete", actor=evaluator)
+    if status == "evaluated":
+        return app
+    if status in ("rejected", "appealed"):
+        app = t(application=app, action="reject", actor=certifier, note="Không đạt")
+        if status == "appealed":
+            app = t(application=app, action="appeal", actor=vendor_member, note="Xin xem xét lại")
+        return app
+    assert status in order
+    return t(application=app, action="certify", actor=certifier)
+
+
+@pytest.fixture
+def journey(vendor_member, staff, evaluator, certifier, django_capture_on_commit_callbacks):
+    def run(app, status, **kwargs):
+        return journey_to(status, app=app, vendor_member=vendor_member, staff=staff, evaluator=evaluator,
+                          certifier=certifier, commit=lambda: django_capture_on_commit_callbacks(execute=True),
+                          **kwargs)
+
+    return run
+
+
+class CommitRunningClient:
+    """Wraps a test client so on_commit callbacks (tasks, e-mail) run after each request, as in production."""
+
+    def __init__(self, client, capture):
+        self._client, self._capture = client, capture
+
+    def __getattr__(self, name):
+        attr = getattr(self._client, name)
+        if name in ("get", "post", "put", "patch", "delete", "head", "options"):
+            def wrapped(*args, **kwargs):
+                with self._capture(execute=True):
+                    return attr(*args, **kwargs)
+            return wrapped
+        return attr
+
+
+@pytest.fixture
+def client(django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    return CommitRunningClient(Client(), django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def api_client(django_capture_on_commit_callbacks):
+    from rest_framework.test import APIClient
+
+    return CommitRunningClient(APIClient(), django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit(): service(...)` runs the callbacks the service registered, as a real commit would."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
