@@ -12,7 +12,7 @@ REQS = [("A", "protection", True, 3), ("B", "logging", False, 2), ("C", "protect
 
 
 def oracle(results: list[str], threshold: int) -> bool:
-    for (code, _g, mandatory, _w), r in zip(REQS, results, strict=True):
+    for (_code, _g, mandatory, _w), r in zip(REQS, results, strict=True):
         if r not in ("pass", "fail", "not_applicable"):
             return False  # an open case never passes
         if mandatory and r != "pass":

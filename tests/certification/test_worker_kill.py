@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -16,7 +15,13 @@ from certification.choices import CheckRunStatus
 from certification.models import CaseResultVersion, CheckRun
 from certification.services import application_create, application_transition, artifact_upload
 from registry.choices import RequirementMethod
-from tests.factories import PDF_BYTES, ProductVersionFactory, RequirementFactory, SchemeFactory, upload
+from tests.factories import (
+    PDF_BYTES,
+    ProductVersionFactory,
+    RequirementFactory,
+    SchemeFactory,
+    upload,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.worker, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

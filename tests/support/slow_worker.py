@@ -8,9 +8,9 @@ import os
 import time
 from pathlib import Path
 
-from config.celery import app  # noqa: F401  (the worker's app)
-
 import django
+
+from config.celery import app  # noqa: F401, I001  (the worker's app)
 
 django.setup()
 
