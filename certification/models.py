@@ -11,6 +11,8 @@ from .choices import (
     CaseResultValue,
     CheckRunStatus,
     ConflictRelation,
+    FindingStatus,
+    SeverityRating,
 )
 
 
@@ -196,3 +198,191 @@ class CheckRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.check_key} for #{self.application_id}: {self.status}"
+
+
+# Vulnerability database and SBOM inventory -------------------------------------------------------
+
+class Advisory(models.Model):
+    """One OSV record, imported from OSV JSON files or archives; re-imported only when `modified` is newer."""
+
+    osv_id = models.CharField(_("advisory id"), max_length=100, unique=True)
+    modified = models.DateTimeField(_("modified"))
+    published = models.DateTimeField(_("published"), null=True, blank=True)
+    withdrawn = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    details = models.TextField(_("details"), blank=True)  # truncated on import; the source keeps the rest
+    aliases = models.JSONField(_("aliases"), default=list, blank=True)
+    severity_score = models.DecimalField(_("CVSS base score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    severity_rating = models.CharField(
+        _("severity"), max_length=10, choices=SeverityRating.choices, default=SeverityRating.UNKNOWN
+    )
+    cvss_vector = models.CharField(_("CVSS vector"), max_length=200, blank=True)
+    references = models.JSONField(_("references"), default=list, blank=True)  # first few {type, url}
+    # Which database published the record, with its licence: CC-BY-4.0 sources need attribution where shown.
+    source = models.CharField(_("source"), max_length=100, blank=True)
+    schema_version = models.CharField(max_length=20, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        ordering = ["osv_id"]
+        verbose_name = _("advisory")
+        verbose_name_plural = _("advisories")
+
+    def __str__(self) -> str:
+        return self.osv_id
+
+
+class AdvisoryPackage(models.Model):
+    """One affected package of an advisory, keyed the way SBOM components are looked up."""
+
+    # Replaced wholesale when the advisory is re-imported with a newer `modified`.
+    advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="packages")
+    ecosystem = models.CharField(_("ecosystem"), max_length=100)
+    # Normalised per ecosystem (PyPI lower-case with -_. folded, Maven group:artifact, Go module path).
+    name = models.CharField(_("package"), max_length=300)
+    purl_type = models.CharField(_("package-URL type"), max_length=30)
+    ranges = models.JSONField(default=list, blank=True)  # the OSV ranges with their events, as published
+    versions = models.JSONField(default=list, blank=True)  # the explicit affected versions, as published
+    fixed_version = models.CharField(_("fixed version"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("affected package")
+        verbose_name_plural = _("affected packages")
+        indexes = [models.Index(fields=["purl_type", "name"], name="cert_advpkg_type_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.advisory_id}: {self.ecosystem}/{self.name}"
+
+
+class SbomComponent(models.Model):
+    """The normalised inventory of an application's SBOM artifacts: one row per component."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="sbom_components")
+    artifact = models.ForeignKey(Artifact, on_delete=models.PROTECT, related_name="sbom_components")
+    name = models.CharField(_("name"), max_length=300)
+    version = models.CharField(_("version"), max_length=200, blank=True)
+    purl = models.TextField(_("package URL"), blank=True)
+    purl_type = models.CharField(max_length=30, blank=True)
+    purl_namespace = models.CharField(max_length=300, blank=True)
+    purl_name = models.CharField(max_length=300, blank=True)
+    cpe = models.TextField(_("CPE"), blank=True)
+    licenses = models.JSONField(_("licences"), default=list, blank=True)
+    hashes = models.JSONField(_("hashes"), default=dict, blank=True)
+    bom_ref = models.TextField(blank=True)  # the SBOM's own reference, which VEX statements point at
+
+    class Meta:
+        ordering = ["name", "version", "id"]
+        verbose_name = _("SBOM component")
+        verbose_name_plural = _("SBOM components")
+        indexes = [models.Index(fields=["application", "artifact"], name="cert_sbomcomp_app_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}" if self.version else self.name
+
+
+class SbomVexStatement(models.Model):
+    """A VEX statement found in an application's SBOM artifacts, kept so later re-matching honours it."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="sbom_vex_statements")
+    artifact = models.ForeignKey(Artifact, on_delete=models.PROTECT, related_name="sbom_vex_statements")
+    vulnerability_id = models.CharField(max_length=100)
+    affects = models.JSONField(default=list, blank=True)  # bom-refs (or BOM-links / purls) it applies to
+    state = models.CharField(max_length=40, blank=True)
+    justification = models.CharField(max_length=100, blank=True)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("VEX statement")
+        verbose_name_plural = _("VEX statements")
+
+
+class Finding(models.Model):
+    """A component that falls in an advisory's affected ranges. Denormalised so evidence survives changes."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="findings")
+    # Set once the application's product is certified, so watching can tell findings new to a certificate.
+    certificate = models.ForeignKey(
+        Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="findings"
+    )
+    # A finding belongs to one inventory row; replacing the inventory drops findings of removed components.
+    component = models.ForeignKey(SbomComponent, on_delete=models.CASCADE, related_name="findings")
+    # Advisories are never deleted (withdrawn ones are kept); PROTECT makes that a rule.
+    advisory = models.ForeignKey(Advisory, on_delete=models.PROTECT, related_name="findings")
+    purl = models.TextField(blank=True)
+    component_name = models.CharField(_("component"), max_length=300)
+    version = models.CharField(_("version"), max_length=200, blank=True)
+    # The advisory's OSV id (the API's `advisory_id`; `advisory_id` itself is the foreign key's column).
+    osv_id = models.CharField(_("advisory"), max_length=100)
+    aliases = models.JSONField(default=list, blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=SeverityRating.choices,
+                                default=SeverityRating.UNKNOWN)
+    score = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    fixed_version = models.CharField(_("fixed version"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=FindingStatus.choices, default=FindingStatus.OPEN)
+    vex_justification = models.CharField(max_length=100, blank=True)
+    vex_detail = models.TextField(blank=True)
+    first_seen = models.DateTimeField(_("first seen"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        ordering = ["osv_id", "component_name", "id"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        constraints = [
+            models.UniqueConstraint(fields=["component", "advisory"], name="%(app_label)s_%(class)s_unique"),
+        ]
+        indexes = [models.Index(fields=["application", "status"], name="cert_finding_app_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.osv_id} in {self.component_name}@{self.version}"
+
+
+class IndependenceStatement(models.Model):
+    """An assigned evaluator's statement, before seeing the application, that they have no relation
+    with its vendor (relations are recorded as ConflictDeclaration rows)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="independence_statements")
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "evaluator"], name="%(app_label)s_%(class)s_unique"),
+        ]
+
+
+class Clarification(models.Model):
+    """A question from an evaluator to the vendor, or a reply in its thread (parent set)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="clarifications")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replies")
+    requirement_code = models.CharField(max_length=40, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author_repr = models.CharField(max_length=254)
+    body = models.TextField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+def _evidence_path(instance: "EvidenceFile", filename: str) -> str:
+    return f"evidence/{instance.case.application_id}/{instance.sha256}"
+
+
+class EvidenceFile(models.Model):
+    """A file an evaluator attaches to a case result (screenshots, logs, captures)."""
+
+    case = models.ForeignKey(CaseResult, on_delete=models.PROTECT, related_name="evidence_files")
+    file = models.FileField(upload_to=_evidence_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]

@@ -33,12 +33,19 @@ from registry.selectors import vendor_for_user
 from registry.services import certificate_issue
 from trust.services import audit_append
 
+from . import models
 from .choices import (
     EVALUATOR_RESULTS,
-    ApplicationAction as A,
-    ApplicationStatus as S,
-    CaseResultValue as R,
     CheckRunStatus,
+)
+from .choices import (
+    ApplicationAction as A,
+)
+from .choices import (
+    ApplicationStatus as S,
+)
+from .choices import (
+    CaseResultValue as R,
 )
 from .models import (
     Application,
@@ -237,12 +244,17 @@ def _vendor_notify_transition(event_id: int) -> None:
     from accounts.tasks import email_send_task
     from registry.models import VendorMembership
 
-    event = ApplicationEvent.objects.select_related("application__product_version__product").get(pk=event_id)
+    event = (ApplicationEvent.objects.select_related("application__product_version__product", "application__scheme")
+             .get(pk=event_id))
     app = event.application
     user_ids = list(VendorMembership.objects.filter(vendor_id=app.vendor_id).values_list("user_id", flat=True))
+    # Codes, not labels: the template renders labels once per recipient, in that recipient's language.
     context = {
         "application_id": app.pk, "product": str(app.product_version), "action": event.action,
         "from_status": event.from_status, "to_status": event.to_status, "note": event.note,
+        "scheme": f"{app.scheme.code} v{app.scheme.version}", "level": app.level,
+        "certificate": (event.data or {}).get("certificate", ""),
+        "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
     }
     email_send_task.delay(user_ids, "application_transition", context)
 
@@ -444,3 +456,129 @@ def check_runs_sweep(*, stale_seconds: int | None = None) -> int:
     _check_runs_enqueue(stale)
     return len(stale)
 
+
+
+# Evaluator's workbench ---------------------------------------------------------------------------
+
+def independence_declare(*, application: Application, evaluator) -> "models.IndependenceStatement":
+    """An assigned evaluator states, before seeing the application, that no relation with its vendor
+    falls within the cooling-off period; a declared conflict makes the statement impossible."""
+    from .models import IndependenceStatement
+
+    if not role_permits(application, evaluator, Role.EVALUATOR):
+        raise NotFoundError(_("Not found."))
+    reason = conflict_reason(evaluator=evaluator, vendor_id=application.vendor_id)
+    if reason:
+        raise ConflictOfInterest(reason)
+    with transaction.atomic():
+        statement, created = IndependenceStatement.objects.get_or_create(application=application, evaluator=evaluator)
+        if created:
+            audit_append(actor=evaluator, action="independence.declare", obj=application,
+                         data={"evaluator": evaluator.email, "vendor": application.vendor_id})
+    return statement
+
+
+def independence_declared(*, application: Application, evaluator) -> bool:
+    return application.independence_statements.filter(evaluator_id=evaluator.pk).exists()
+
+
+def _require_independence(app: Application, actor) -> None:
+    if user_has_role(actor, Role.EVALUATOR) and not independence_declared(application=app, evaluator=actor):
+        raise PermissionDeniedError(
+            _("Declare your independence from this vendor before working on the application."),
+            code="independence_required",
+        )
+
+
+def clarification_ask(*, application: Application, actor, body: str, requirement_code: str = ""):
+    """An assigned evaluator (or staff) asks the vendor a question; the vendor is told by e-mail."""
+    from .models import Clarification
+
+    if not (role_permits(application, actor, Role.EVALUATOR) or user_has_role(actor, Role.STAFF)):
+        raise NotFoundError(_("Not found."))
+    _require_independence(application, actor)
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write the question."), code="invalid", details={"body": ["required"]})
+    if requirement_code and not application.cases.filter(requirement__code=requirement_code).exists():
+        raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
+                            % {"code": requirement_code})
+    with transaction.atomic():
+        item = Clarification.objects.create(application=application, requirement_code=requirement_code,
+                                            author=actor, author_repr=_actor_repr(actor), body=body)
+        audit_append(actor=actor, action="clarification.ask", obj=application,
+                     data={"clarification": item.pk, "requirement": requirement_code})
+        transaction.on_commit(lambda: _clarification_notify(item.pk))
+    return item
+
+
+def clarification_reply(*, parent, actor, body: str):
+    """The vendor or the certification body replies in a clarification thread."""
+    from .models import Clarification
+
+    app = parent.application
+    allowed = (is_vendor_member(app, actor) or role_permits(app, actor, Role.EVALUATOR)
+               or user_has_role(actor, Role.STAFF))
+    if not allowed:
+        raise NotFoundError(_("Not found."))
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write the reply."), code="invalid", details={"body": ["required"]})
+    root = parent.parent or parent
+    with transaction.atomic():
+        item = Clarification.objects.create(application=app, parent=root, requirement_code=root.requirement_code,
+                                            author=actor, author_repr=_actor_repr(actor), body=body)
+        audit_append(actor=actor, action="clarification.reply", obj=app, data={"clarification": item.pk,
+                                                                               "thread": root.pk})
+        transaction.on_commit(lambda: _clarification_notify(item.pk))
+    return item
+
+
+def _clarification_notify(clarification_id: int) -> None:
+    from accounts.tasks import email_send_task
+    from registry.models import VendorMembership
+
+    from .models import Clarification
+
+    item = Clarification.objects.select_related("application").get(pk=clarification_id)
+    app = item.application
+    if item.author_id and is_vendor_member(app, item.author):
+        recipients = list(app.assignments.values_list("evaluator_id", flat=True))
+    else:
+        recipients = list(VendorMembership.objects.filter(vendor_id=app.vendor_id).values_list("user_id", flat=True))
+    email_send_task.delay(recipients, "clarification", {"application_id": app.pk, "author": item.author_repr,
+                                                        "body": item.body[:2000],
+                                                        "requirement": item.requirement_code})
+
+
+def evidence_file_attach(*, application: Application, requirement_code: str, actor, file) -> "models.EvidenceFile":
+    """An assigned evaluator attaches a file to a case result; stored under its SHA-256."""
+    from .models import EvidenceFile
+
+    if not role_permits(application, actor, Role.EVALUATOR):
+        raise PermissionDeniedError(_("Only an evaluator assigned to this application may attach evidence."))
+    _require_independence(application, actor)
+    if application.status != S.IN_EVALUATION:
+        raise TransitionNotAllowed(_("Evidence can only be attached while the application is in evaluation."))
+    case = application.cases.filter(requirement__code=requirement_code).first()
+    if case is None:
+        raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
+                            % {"code": requirement_code})
+    if file is None or not file.size:
+        raise ApplicationError(_("No file was uploaded."), code="invalid", details={"file": ["required"]})
+    if file.size > settings.ARTIFACT_MAX_BYTES:
+        raise PayloadTooLarge(_("The file is larger than the limit of %(mb)s MB.")
+                              % {"mb": settings.ARTIFACT_MAX_BYTES // (1024 * 1024)})
+    digest, head = hashlib.sha256(), b""
+    for chunk in file.chunks():
+        head += chunk[: max(0, 65536 - len(head))]
+        digest.update(chunk)
+    with transaction.atomic():
+        file.seek(0)
+        item = EvidenceFile(case=case, original_name=(file.name or "evidence")[-255:], sha256=digest.hexdigest(),
+                            size=file.size, content_type=sniff(head), uploaded_by=actor)
+        item.file.save(item.sha256, File(file), save=False)
+        item.save()
+        audit_append(actor=actor, action="evidence.attach", obj=case,
+                     data={"sha256": item.sha256, "name": item.original_name, "requirement": requirement_code})
+    return item
