@@ -99,7 +99,10 @@ def pass_rule_evaluate(cases: list[CaseInput], threshold) -> PassOutcome:
 
 
 def application_pass_outcome(*, application) -> PassOutcome:
-    rows = application.cases.select_related("requirement").order_by("requirement__order", "requirement__code")
+    if "cases" in getattr(application, "_prefetched_objects_cache", {}):  # a list computing actions per row
+        rows = sorted(application.cases.all(), key=lambda r: (r.requirement.order, r.requirement.code))
+    else:
+        rows = application.cases.select_related("requirement").order_by("requirement__order", "requirement__code")
     cases = [
         CaseInput(r.requirement.code, r.requirement.group, r.requirement.mandatory, r.requirement.weight, r.result)
         for r in rows

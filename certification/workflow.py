@@ -18,7 +18,9 @@ from accounts.choices import Role
 from accounts.roles import user_has_role
 from registry.selectors import vendor_for_user
 
-from .choices import FINAL_RESULTS, ApplicationAction as A, ApplicationStatus as S, CheckRunStatus
+from .choices import FINAL_RESULTS, CheckRunStatus
+from .choices import ApplicationAction as A
+from .choices import ApplicationStatus as S
 
 Guard = Callable[["Context"], str | None]
 
@@ -51,16 +53,16 @@ def is_vendor_member(app, user) -> bool:
     return user_has_role(user, Role.VENDOR) and vendor is not None and vendor.pk == app.vendor_id
 
 
+# Reads below go through `.all()` so a list that prefetched the relations (certification.selectors)
+# computes available_actions for every row without a query per row.
+
 def is_assigned_evaluator(app, user) -> bool:
-    return (
-        user_has_role(user, Role.EVALUATOR)
-        and app.assignments.filter(evaluator_id=user.pk).exists()
-    )
+    return user_has_role(user, Role.EVALUATOR) and took_part(app, user)
 
 
 def took_part(app, user) -> bool:
     """An evaluator of the application, ever, cannot decide on it."""
-    return app.assignments.filter(evaluator_id=user.pk).exists()
+    return any(a.evaluator_id == user.pk for a in app.assignments.all())
 
 
 def role_permits(app, user, role: str) -> bool:
@@ -77,7 +79,7 @@ def role_permits(app, user, role: str) -> bool:
 
 def guard_required_artifacts(ctx: Context) -> str | None:
     app = ctx.application
-    present = set(app.artifacts.values_list("kind", flat=True))
+    present = {a.kind for a in app.artifacts.all()}
     missing = [k for k in app.scheme.documents_for(app.level) if k not in present]
     if missing:
         return _("Required documents are missing: %(kinds)s.") % {"kinds": ", ".join(missing)}
@@ -98,12 +100,12 @@ def guard_evaluators_given(ctx: Context) -> str | None:
 
 def guard_cases_final(ctx: Context) -> str | None:
     app = ctx.application
-    open_codes = list(
-        app.cases.exclude(result__in=FINAL_RESULTS).values_list("requirement__code", flat=True)[:20]
-    )
+    prefetched = "cases" in getattr(app, "_prefetched_objects_cache", {})
+    cases = app.cases.all() if prefetched else app.cases.select_related("requirement")
+    open_codes = [c.requirement.code for c in cases if c.result not in FINAL_RESULTS][:20]
     if open_codes:
         return _("These requirements have no final result yet: %(codes)s.") % {"codes": ", ".join(open_codes)}
-    if app.check_runs.exclude(status__in=[CheckRunStatus.DONE]).exists():
+    if any(r.status != CheckRunStatus.DONE for r in app.check_runs.all()):
         return _("Automated checks have not finished.")
     return None
 
@@ -116,10 +118,9 @@ def guard_not_evaluator(ctx: Context) -> str | None:
 
 def guard_not_appealed_decider(ctx: Context) -> str | None:
     app = ctx.application
-    decider = (
-        app.events.filter(action__in=[A.REJECT, A.UPHOLD]).order_by("-created_at", "-id")
-        .values_list("actor_id", flat=True).first()
-    )
+    decisions = sorted((e for e in app.events.all() if e.action in (A.REJECT, A.UPHOLD)),
+                       key=lambda e: (e.created_at, e.id))
+    decider = decisions[-1].actor_id if decisions else None
     if decider is not None and decider == ctx.actor.pk:
         return _("You made the decision under appeal, so another certifier must review it.")
     return None

@@ -63,9 +63,16 @@ def product_visible_list(*, user) -> QuerySet:
 
 
 def product_get(*, user, pk) -> Product:
+    """One product as the caller may see it: its owner and the certification body see every version,
+    everyone else only the versions that hold or held a certificate."""
+    versions = ProductVersion.objects.order_by("-created_at")
+    vendor = vendor_for_user(user)
+    if not user_sees_all(user):
+        certified = Exists(Certificate.objects.filter(product_version=OuterRef("pk")))
+        versions = versions.filter(certified | Q(product__vendor=vendor)) if vendor else versions.filter(certified)
     product = (
         product_visible_list(user=user)
-        .prefetch_related(Prefetch("versions", queryset=ProductVersion.objects.order_by("-created_at")))
+        .prefetch_related(Prefetch("versions", queryset=versions))
         .filter(pk=pk)
         .first()
     )

@@ -1,4 +1,22 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
+
+from . import views
 
 app_name = "registry_api"
-urlpatterns: list = []
+urlpatterns = [
+    path("products/", views.ProductListView.as_view(), name="product_list"),
+    path("products/<int:pk>/", views.ProductDetailView.as_view(), name="product_detail"),
+    path("products/<int:pk>/versions/", views.ProductVersionCreateView.as_view(), name="product_version_create"),
+    path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
+    path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
+    path("certificates/", views.CertificateListView.as_view(), name="certificate_list"),
+    # before the serial route: "status" is not a serial
+    path("certificates/status/", views.CertificateStatusBulkView.as_view(), name="certificate_status"),
+    path("certificates/<str:serial>/", views.CertificateDetailView.as_view(), name="certificate_detail"),
+    path("certificates/<str:serial>/actions/", views.CertificateActionView.as_view(), name="certificate_actions"),
+    path("schemes/", views.SchemeListView.as_view(), name="scheme_list"),
+    path("schemes/<slug:code>/", views.SchemeDetailView.as_view(), name="scheme_detail"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/docs/", views.ApiDocsView.as_view(), name="docs"),
+]

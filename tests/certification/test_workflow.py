@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from certification.choices import ApplicationStatus as S
 from certification.models import Application, ApplicationEvent, Assignment, ConflictDeclaration
@@ -21,6 +21,13 @@ from trust.models import AuditEntry
 from trust.services import audit_verify
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # Guard messages are asserted in English; the default language is Vietnamese.
+    with translation.override("en"):
+        yield
 
 # Written out from ARCHITECTURE §3 rather than derived from workflow.TRANSITIONS, so a wrong table fails.
 EXPECTED = {

@@ -1,0 +1,248 @@
+"""Serializers of the public registry API. They shape data only; rules live in services and selectors."""
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.choices import Category, Level
+from registry.models import Certificate, Product, ProductVersion, Requirement, Scheme, Vendor
+
+
+def _site_url(name: str, serial: str, fallback: str) -> str:
+    try:
+        path = reverse(name, args=[serial])
+    except NoReverseMatch:  # the public pages are not mounted (API-only deployment): the documented path
+        path = fallback
+    return settings.SITE_URL + path
+
+
+def certificate_verify_url(serial: str) -> str:
+    return _site_url("registry:certificate_verify", serial, f"/verify/{serial}/")
+
+
+def certificate_pdf_url(serial: str) -> str:
+    return _site_url("registry:certificate_pdf", serial, f"/certificates/{serial}/pdf/")
+
+
+# Small nested references -----------------------------------------------------------------------
+
+class VendorRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "legal_name", "name_en", "tax_code"]
+
+
+class ProductRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "name_en"]
+
+
+class ProductVersionRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductVersion
+        fields = ["id", "version"]
+
+
+class SchemeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Scheme
+        fields = ["code", "version", "name_vi", "name_en"]
+
+
+# Certificates ----------------------------------------------------------------------------------
+
+class CertificateUrlsMixin(serializers.Serializer):
+    verify_url = serializers.SerializerMethodField(help_text=_("Public verification page of the certificate."))
+    pdf_url = serializers.SerializerMethodField(help_text=_("The certificate as a PDF document."))
+
+    def get_verify_url(self, obj: Certificate) -> str:
+        return certificate_verify_url(obj.serial)
+
+    def get_pdf_url(self, obj: Certificate) -> str:
+        return certificate_pdf_url(obj.serial)
+
+
+class CertificateSummarySerializer(CertificateUrlsMixin, serializers.ModelSerializer):
+    """A certificate as listed under a product (its scheme and version are prefetched)."""
+
+    scheme = SchemeRefSerializer()
+    product_version = ProductVersionRefSerializer()
+
+    class Meta:
+        model = Certificate
+        fields = ["serial", "status", "level", "scheme", "product_version", "issued_at", "valid_until",
+                  "verify_url"]
+
+
+class CertificateSerializer(CertificateUrlsMixin, serializers.ModelSerializer):
+    product = ProductRefSerializer()
+    product_version = ProductVersionRefSerializer()
+    vendor = VendorRefSerializer()
+    scheme = SchemeRefSerializer()
+
+    class Meta:
+        model = Certificate
+        fields = ["serial", "status", "status_reason", "issued_at", "valid_until", "product", "product_version",
+                  "vendor", "scheme", "level", "verify_url", "pdf_url"]
+
+
+class StrictCharField(serializers.CharField):
+    """A string and only a string: numbers are not silently turned into serials."""
+
+    default_error_messages = {"invalid": _("Not a valid string.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CertificateStatusRequestSerializer(serializers.Serializer):
+    serials = serializers.ListField(
+        child=StrictCharField(max_length=64), allow_empty=False,
+        help_text=format_lazy(_("Certificate serials to check, at most {max}."), max=settings.BULK_STATUS_MAX_SERIALS),
+    )
+
+
+class CertificateStatusResultSerializer(serializers.Serializer):
+    serial = serializers.CharField()
+    status = serializers.CharField(help_text=_("active, suspended, revoked, expired or not_found"))
+    valid_until = serializers.DateTimeField(allow_null=True)
+    product = serializers.CharField(allow_null=True)
+    vendor = serializers.CharField(allow_null=True)
+
+
+class CertificateStatusResponseSerializer(serializers.Serializer):
+    checked_at = serializers.DateTimeField()
+    results = CertificateStatusResultSerializer(many=True)
+
+
+class CertificateActionSerializer(serializers.Serializer):
+    # a plain string: the service answers an unknown action with the allowed ones
+    action = serializers.CharField(max_length=20, help_text=_("suspend, reinstate or revoke"))
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   help_text=_("Required to suspend or revoke."))
+
+
+# Products --------------------------------------------------------------------------------------
+
+class ProductVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ProductVersion
+        fields = ["id", "version", "release_date", "notes", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        # uniqueness per product is checked by the service (the product is not in the payload)
+        validators: list = []
+
+
+class ProductVendorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vendor
+        fields = ["id", "legal_name", "name_en", "tax_code", "province", "website"]
+
+
+class ProductListSerializer(serializers.ModelSerializer):
+    vendor = VendorRefSerializer()
+    category_display = serializers.CharField(source="get_category_display", read_only=True)
+    certificates = CertificateSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "name_en", "category", "category_display", "made_in_vietnam", "vendor",
+                  "certificates"]
+
+
+class ProductDetailSerializer(ProductListSerializer):
+    vendor = ProductVendorSerializer()
+    versions = ProductVersionSerializer(many=True, read_only=True)
+
+    class Meta(ProductListSerializer.Meta):
+        fields = ["id", "name", "name_en", "category", "category_display", "description_vi", "description_en",
+                  "made_in_vietnam", "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner",
+                  "vendor", "versions", "certificates", "created_at", "updated_at"]
+
+
+class ProductCreateSerializer(serializers.ModelSerializer):
+    category = serializers.ChoiceField(choices=Category.choices)
+
+    class Meta:
+        model = Product
+        fields = ["name", "name_en", "category", "description_vi", "description_en",
+                  "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner"]
+        # uniqueness per vendor is checked by the service (the vendor is the caller's, not in the payload)
+        validators: list = []
+
+    def validate(self, attrs):
+        if "vendor" in self.initial_data:
+            raise serializers.ValidationError(
+                {"vendor": [_("Products are always created under your own vendor; do not send a vendor.")]}
+            )
+        return attrs
+
+
+# Vendors ---------------------------------------------------------------------------------------
+
+class CertifiedProductSerializer(serializers.ModelSerializer):
+    category_display = serializers.CharField(source="get_category_display", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "name_en", "category", "category_display", "made_in_vietnam"]
+
+
+class VendorSerializer(serializers.ModelSerializer):
+    province_display = serializers.CharField(source="get_province_display", read_only=True)
+    verified = serializers.SerializerMethodField()
+    certified_products = CertifiedProductSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Vendor
+        fields = ["id", "legal_name", "name_en", "tax_code", "province", "province_display", "address", "website",
+                  "security_contact_email", "verified", "certified_products"]
+
+    def get_verified(self, obj: Vendor) -> bool:
+        return obj.verified_at is not None
+
+
+# Schemes ---------------------------------------------------------------------------------------
+
+class RequirementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Requirement
+        fields = ["code", "group", "title_vi", "title_en", "mandatory", "weight", "method", "check_key", "levels"]
+
+
+class SchemeSerializer(serializers.ModelSerializer):
+    levels = serializers.SerializerMethodField()
+    requirements = RequirementSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Scheme
+        fields = ["code", "version", "name_vi", "name_en", "description_vi", "description_en", "category",
+                  "validity_months", "levels", "thresholds", "required_documents", "published_at", "requirements"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Level.choices)))
+    def get_levels(self, obj: Scheme) -> list[str]:
+        return obj.levels()
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ErrorDetailsField(serializers.DictField):
+    pass
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    details = ErrorDetailsField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error format of the API."""
+
+    error = ErrorBodySerializer()

@@ -1,0 +1,294 @@
+"""Public registry API: thin views that parse input, call one selector or service and render."""
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.choices import Role
+from accounts.roles import user_has_role
+from config.errors import PayloadTooLarge, PermissionDeniedError
+from registry.models import Vendor
+from registry.selectors import (
+    certificate_get,
+    certificate_list,
+    certificate_status_bulk,
+    product_get,
+    product_owned_get,
+    product_visible_list,
+    scheme_get,
+    scheme_list,
+    vendor_for_user,
+    vendor_public_list,
+)
+from registry.services import certificate_transition, product_create, product_version_create
+
+from .filtersets import CertificateFilterSet, ProductFilterSet
+from .serializers import (
+    CertificateActionSerializer,
+    CertificateSerializer,
+    CertificateStatusRequestSerializer,
+    CertificateStatusResponseSerializer,
+    ErrorSerializer,
+    ProductCreateSerializer,
+    ProductDetailSerializer,
+    ProductListSerializer,
+    ProductVersionSerializer,
+    SchemeSerializer,
+    VendorSerializer,
+)
+
+ERRORS_400 = {400: OpenApiResponse(ErrorSerializer, description=_("The request is not valid."))}
+ERRORS_AUTH = {
+    401: OpenApiResponse(ErrorSerializer, description=_("No valid token or session.")),
+    403: OpenApiResponse(ErrorSerializer, description=_("Your role may not do this.")),
+}
+ERROR_404 = {404: OpenApiResponse(ErrorSerializer, description=_("Not found, or not yours."))}
+ERROR_409 = {409: OpenApiResponse(ErrorSerializer, description=_("Not possible in the current status."))}
+
+
+def caller_vendor(user) -> Vendor:
+    """The caller's own vendor; records are only ever created under it."""
+    vendor = vendor_for_user(user)
+    if vendor is None or not user_has_role(user, Role.VENDOR):
+        raise PermissionDeniedError(_("Only a vendor's members may do this."))
+    return vendor
+
+
+class PublicReadMixin:
+    """Anyone may read (still throttled); writing on the same URL needs an account."""
+
+    def get_permissions(self):
+        if self.request.method in SAFE_METHODS:
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+
+# Products --------------------------------------------------------------------------------------
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("List and search products"),
+        description=_("Certified products, plus your own vendor's products when signed in as a vendor. "
+                      "`q` ignores Vietnamese accents and letter case."),
+        responses={200: ProductListSerializer(many=True), **ERRORS_400},
+        tags=["registry"],
+    ),
+    post=extend_schema(
+        summary=_("Create a product under your vendor"),
+        request=ProductCreateSerializer,
+        responses={201: ProductDetailSerializer, **ERRORS_400, **ERRORS_AUTH},
+        tags=["vendor"],
+    ),
+)
+class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
+    filterset_class = ProductFilterSet
+    serializer_class = ProductListSerializer
+
+    def get_queryset(self):
+        return product_visible_list(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        vendor = caller_vendor(request.user)
+        serializer = ProductCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = product_create(vendor=vendor, actor=request.user, **serializer.validated_data)
+        product = product_get(user=request.user, pk=product.pk)
+        return Response(ProductDetailSerializer(product, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary=_("A product with its vendor, versions and certificates"),
+                      responses={200: ProductDetailSerializer, **ERROR_404}, tags=["registry"]),
+)
+class ProductDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ProductDetailSerializer
+
+    def get_object(self):
+        return product_get(user=self.request.user, pk=self.kwargs["pk"])
+
+
+@extend_schema_view(
+    post=extend_schema(summary=_("Add a version to one of your products"), request=ProductVersionSerializer,
+                       responses={201: ProductVersionSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404},
+                       tags=["vendor"]),
+)
+class ProductVersionCreateView(generics.GenericAPIView):
+    serializer_class = ProductVersionSerializer
+
+    def post(self, request, pk: int):
+        product = product_owned_get(user=request.user, pk=pk)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = product_version_create(product=product, actor=request.user, **serializer.validated_data)
+        return Response(self.get_serializer(version).data, status=status.HTTP_201_CREATED)
+
+
+# Vendors ---------------------------------------------------------------------------------------
+
+@extend_schema_view(get=extend_schema(summary=_("Vendors with certified products"), tags=["registry"]))
+class VendorListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = VendorSerializer
+
+    def get_queryset(self):
+        return vendor_public_list().order_by("legal_name", "pk")
+
+
+@extend_schema_view(get=extend_schema(summary=_("A vendor and its certified products"),
+                                      responses={200: VendorSerializer, **ERROR_404}, tags=["registry"]))
+class VendorDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = VendorSerializer
+
+    def get_queryset(self):
+        return vendor_public_list()
+
+
+# Certificates ----------------------------------------------------------------------------------
+
+@extend_schema_view(get=extend_schema(summary=_("List certificates"), responses={
+    200: CertificateSerializer(many=True), **ERRORS_400}, tags=["registry"]))
+class CertificateListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = CertificateSerializer
+    filterset_class = CertificateFilterSet
+
+    def get_queryset(self):
+        return certificate_list().order_by("-issued_at", "-pk")
+
+
+@extend_schema_view(get=extend_schema(summary=_("A certificate by its serial"),
+                                      responses={200: CertificateSerializer, **ERROR_404}, tags=["registry"]))
+class CertificateDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = CertificateSerializer
+
+    def get_object(self):
+        return certificate_get(serial=self.kwargs["serial"])
+
+
+class CertificateStatusBulkView(APIView):
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+    throttle_scope = "bulk"
+
+    @extend_schema(
+        summary=_("Check the status of many certificates at once"),
+        description=_("Up to 10,000 serials per request. Unknown serials answer status 'not_found'."),
+        request=CertificateStatusRequestSerializer,
+        responses={200: CertificateStatusResponseSerializer, **ERRORS_400,
+                   413: OpenApiResponse(ErrorSerializer, description=_("Too many serials."))},
+        tags=["registry"],
+    )
+    def post(self, request):
+        limit = settings.BULK_STATUS_MAX_SERIALS
+        serials = request.data.get("serials") if isinstance(request.data, dict) else None
+        if isinstance(serials, list) and len(serials) > limit:
+            raise PayloadTooLarge(
+                _("At most %(limit)s serials may be checked in one request.") % {"limit": limit},
+                details={"limit": limit, "count": len(serials)},
+            )
+        serializer = CertificateStatusRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checked_at = timezone.now()
+        results = certificate_status_bulk(serials=serializer.validated_data["serials"])
+        return Response(CertificateStatusResponseSerializer({"checked_at": checked_at, "results": results}).data)
+
+
+class CertificateActionView(APIView):
+    @extend_schema(
+        summary=_("Suspend, reinstate or revoke a certificate (staff)"),
+        request=CertificateActionSerializer,
+        responses={200: CertificateSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404, **ERROR_409},
+        tags=["staff"],
+    )
+    def post(self, request, serial: str):
+        certificate = certificate_get(serial=serial)
+        serializer = CertificateActionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        certificate = certificate_transition(certificate=certificate, actor=request.user, **serializer.validated_data)
+        certificate = certificate_get(serial=certificate.serial)
+        return Response(CertificateSerializer(certificate).data)
+
+
+# Schemes ---------------------------------------------------------------------------------------
+
+@extend_schema_view(get=extend_schema(summary=_("Certification schemes with their requirements"),
+                                      tags=["registry"]))
+class SchemeListView(generics.ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = SchemeSerializer
+
+    def get_queryset(self):
+        return scheme_list().order_by("code", "pk")
+
+
+@extend_schema_view(get=extend_schema(summary=_("A scheme by its code, with its requirements"),
+                                      responses={200: SchemeSerializer, **ERROR_404}, tags=["registry"]))
+class SchemeDetailView(generics.RetrieveAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = SchemeSerializer
+
+    def get_object(self):
+        return scheme_get(code=self.kwargs["code"])
+
+
+# Documentation ---------------------------------------------------------------------------------
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+_schema_cache: dict[str, dict] = {}
+
+
+def api_schema(language: str) -> dict:
+    """The generated OpenAPI document in one language; the code does not change while a process runs."""
+    if language not in _schema_cache:
+        _schema_cache[language] = SchemaGenerator().get_schema(request=None, public=True)
+    return _schema_cache[language]
+
+
+class ApiDocsView(TemplateView):
+    """A self-hosted, server-rendered list of the endpoints: no scripts, nothing from outside."""
+
+    template_name = "api/docs.html"
+
+    def get_context_data(self, **kwargs):
+        schema = api_schema(get_language() or settings.LANGUAGE_CODE)
+        operations = []
+        for path, item in schema.get("paths", {}).items():
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if op is None:
+                    continue
+                public = {} in op.get("security", [{}])
+                operations.append({
+                    "method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                    "description": op.get("description", ""), "public": public,
+                    "tag": (op.get("tags") or ["api"])[0],
+                    "parameters": [p["name"] for p in op.get("parameters", []) if p.get("in") == "query"],
+                    "responses": sorted(op.get("responses", {})),
+                })
+        groups: dict[str, list] = {}
+        for op in operations:
+            groups.setdefault(op["tag"], []).append(op)
+        # public reads first, then the workflow in the order people meet it
+        tag_labels = {"registry": _("Public registry"), "vendor": _("Vendors"), "applications": _("Applications"),
+                      "staff": _("Certification body")}
+        order = list(tag_labels)
+        tags = sorted(groups, key=lambda t: (order.index(t) if t in order else len(order), t))
+        return {
+            **super().get_context_data(**kwargs),
+            "info": schema.get("info", {}),
+            "openapi": schema.get("openapi", ""),
+            "groups": [(tag_labels.get(tag, tag), groups[tag]) for tag in tags],
+        }
