@@ -104,3 +104,7 @@ def docs_complete(application) -> CheckOutcome:
     if wrong_type:
         return CheckOutcome(R.FAIL, _("Some documents are not PDF, DOCX or ODT files."), evidence)
     return CheckOutcome(R.PASS, _("All %(n)d required documents are present.") % {"n": len(required)}, evidence)
+
+
+# The SBOM checks live in their own module; importing it registers sbom.valid and sbom.vulnerabilities.
+from . import sbom_checks  # noqa: E402,F401

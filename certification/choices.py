@@ -54,3 +54,26 @@ class ConflictRelation(models.TextChoices):
     FINANCIAL = "financial", _("Financial interest in the vendor")
     FAMILY = "family", _("Close relative works for the vendor")
     OTHER = "other", _("Other relation")
+
+
+class SeverityRating(models.TextChoices):
+    """Qualitative severity of an advisory (CVSS v3/v4 ratings; 'unknown' when none was published)."""
+
+    NONE = "none", _("None")
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+# Order for threshold comparisons; 'unknown' has no rank, so it never reaches a threshold by itself.
+SEVERITY_RANK = {"none": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    NOT_AFFECTED = "not_affected", _("Not affected (VEX)")
+    RESOLVED = "resolved", _("Resolved (VEX)")
+    FIXED = "fixed", _("No longer affected")
+    WITHDRAWN = "withdrawn", _("Advisory withdrawn")

@@ -25,3 +25,14 @@ def check_run_execute_task(self, check_run_id: int, generation: int) -> str:
 @shared_task(acks_late=True)
 def check_run_sweep_task() -> int:
     return check_runs_sweep()
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def advisory_rematch_task(self) -> int:
+    """Match certified products' SBOMs again after an advisory import; safe to run twice."""
+    from .findings import certified_products_rematch
+
+    try:
+        return len(certified_products_rematch().flagged)
+    except OperationalError as exc:  # database briefly unavailable: try again later
+        raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
