@@ -267,10 +267,13 @@ def certificate_transition(*, certificate: Certificate, action: str, actor, reas
 def certificate_notify_status_change(*, certificate_id: int) -> None:
     from accounts.tasks import email_send_task
 
-    certificate = Certificate.objects.select_related("product", "vendor").get(pk=certificate_id)
+    certificate = Certificate.objects.select_related("product_version__product").get(pk=certificate_id)
+    event = certificate.events.order_by("-created_at", "-id").first()
     user_ids = list(VendorMembership.objects.filter(vendor_id=certificate.vendor_id).values_list("user_id", flat=True))
-    context = {"serial": certificate.serial, "product": certificate.product.name, "status": certificate.status,
-               "reason": certificate.status_reason}
+    # Codes, not labels: the template renders labels once per recipient, in that recipient's language.
+    context = {"serial": certificate.serial, "product": str(certificate.product_version),
+               "status": certificate.status, "reason": certificate.status_reason,
+               "action": event.action if event else "", "from_status": event.from_status if event else ""}
     email_send_task.delay(user_ids, "certificate_status", context)
 
 

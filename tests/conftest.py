@@ -179,3 +179,72 @@ def commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
+
+
+# A real Celery worker on Redis ----------------------------------------------------------------
+
+WORKER_QUEUES = ("checks", "documents", "celery")
+
+
+def redis_test_url(db: int) -> str:
+    """REDIS_URL with its database replaced by `db`, or a pytest skip saying why Redis can't be used."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        pytest.skip("REDIS_URL is not set: this test needs a real Redis broker")
+    parts = urlsplit(settings.REDIS_URL)
+    url = urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, ""))
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.exceptions.RedisError as exc:
+        pytest.skip(f"Redis at {parts.netloc} does not answer ({exc}): this test needs a real Redis broker")
+    return url
+
+
+def _celery_pools_reset(app) -> None:
+    # The app and kombu's global pool groups cache connections per broker URL: close and forget them all,
+    # or a later publish reuses a pool of the previous broker (or a closed one).
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def celery_worker_live(transactional_db):
+    """A real Celery worker (solo pool, in a thread of this process) consuming the checks, documents and
+    celery queues from Redis, with eager execution off. The broker is a Redis database of its own
+    (CELERY_TEST_REDIS_DB, default 15) on REDIS_URL's server, flushed before and after; skips with a
+    reason where REDIS_URL is unset or Redis does not answer. Needs django_db(transaction=True), so the
+    worker thread sees committed rows and on_commit callbacks really run."""
+    import redis
+    from celery.contrib.testing import tasks as _testing_tasks  # noqa: F401  (registers celery.ping)
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("the in-memory SQLite test database locks whole tables across threads and fails at once "
+                    "instead of waiting, so a worker thread cannot share it: run with DATABASE_URL (PostgreSQL)")
+    url = redis_test_url(int(os.environ.get("CELERY_TEST_REDIS_DB", "15")))
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "worker_hijack_root_logger")}
+    app.conf.update(task_always_eager=False, broker_url=url, worker_hijack_root_logger=False)
+    _celery_pools_reset(app)
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, queues=list(WORKER_QUEUES),
+                          loglevel="WARNING", shutdown_timeout=30) as worker:
+            yield worker
+    finally:
+        app.conf.update(saved)
+        _celery_pools_reset(app)
+        client.flushdb()
+        client.close()

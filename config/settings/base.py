@@ -5,6 +5,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -150,6 +151,9 @@ CELERY_TASK_ROUTES = {
     "certification.tasks.evaluation_report_render_task": {"queue": "documents"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Declared, so a worker started without -Q still consumes every queue the routes send tasks to.
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("checks"), Queue("documents")]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-check-runs": {"task": "certification.tasks.check_run_sweep_task", "schedule": 60.0},
     "expire-certificates": {"task": "registry.tasks.certificate_expire_due_task", "schedule": crontab(minute=5)},
@@ -182,6 +186,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
+    # Several models have a `status` or `level`; name each choice set once.
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "registry.choices.Level",
+        "CertificateStatusEnum": "registry.choices.CertificateStatus",
+        "ApplicationStatusEnum": "certification.choices.ApplicationStatus",
+        "ApplicationActionEnum": "certification.choices.ApplicationAction",
+        "CaseResultEnum": "certification.choices.CaseResultValue",
+    },
 }
 
 # Nothing on a page may come from outside the deployment.

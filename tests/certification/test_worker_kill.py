@@ -78,10 +78,14 @@ def worker_env(tmp_path):
 
 
 def _reset_pool(app):
-    # The producer pool caches connections to the previous broker URL.
+    # Producer pools cache connections to the previous broker URL, in the app and in kombu.
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    pools.reset()
+    app.amqp._producer_pool = None
 
 
 def _start_worker(env) -> subprocess.Popen:

@@ -1,0 +1,37 @@
+"""The certificate record: the fields that identify what was certified, as plain JSON.
+
+Its canonical form (trust.canonical.canonical_json) is what the PDF fingerprint is computed over
+and what a later signature will cover, so the set of keys and their meaning must stay stable.
+"""
+
+import hashlib
+
+from trust.canonical import canonical_json, to_jsonable
+
+from .choices import CertificateStatus
+from .models import Certificate
+
+
+def certificate_record(certificate: Certificate) -> dict:
+    """The record of a certificate as issued (status at issue, not the live status)."""
+    product = certificate.product
+    vendor = certificate.vendor
+    scheme = certificate.scheme
+    return to_jsonable({
+        "serial": certificate.serial,
+        # certificate_issue is the only way a certificate comes to exist and it always issues active;
+        # the live status lives on the verification page, not in the signed record.
+        "status": CertificateStatus.ACTIVE.value,
+        "product": product.name,
+        "version": certificate.product_version.version,
+        "vendor": {"name": vendor.legal_name, "tax_code": vendor.tax_code},
+        "scheme": {"code": scheme.code, "version": scheme.version},
+        "level": certificate.level,
+        "issued_at": certificate.issued_at,
+        "valid_until": certificate.valid_until,
+    })
+
+
+def certificate_record_fingerprint(certificate: Certificate) -> str:
+    """SHA-256 (hex) of the canonical JSON of the certificate record."""
+    return hashlib.sha256(canonical_json(certificate_record(certificate))).hexdigest()
