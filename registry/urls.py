@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "registry"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.product_list, name="product_list"),
+    path("products/<int:pk>/", views.product_detail, name="product_detail"),
+    path("vendors/<int:pk>/", views.vendor_detail, name="vendor_detail"),
+    path("verify/", views.certificate_lookup, name="certificate_lookup"),
+    # Before the serial pattern, which would otherwise take "bulk" for a serial.
+    path("verify/bulk/", views.certificate_bulk, name="certificate_bulk"),
+    path("verify/<str:serial>/", views.certificate_verify, name="certificate_verify"),
+    path("certificates/<str:serial>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+]

@@ -283,7 +283,7 @@ class ApiDocsView(TemplateView):
             groups.setdefault(op["tag"], []).append(op)
         # public reads first, then the workflow in the order people meet it
         tag_labels = {"registry": _("Public registry"), "vendor": _("Vendors"), "applications": _("Applications"),
-                      "staff": _("Certification body")}
+                      "workbench": _("Evaluator's workbench"), "staff": _("Certification body")}
         order = list(tag_labels)
         tags = sorted(groups, key=lambda t: (order.index(t) if t in order else len(order), t))
         return {

@@ -1,0 +1,91 @@
+"""Forms of the work pages. They parse and label input only; every rule lives in the services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from registry.choices import ArtifactKind, CertificateStatus, Level
+from registry.models import Product, ProductVersion, Scheme
+
+from .choices import EVALUATOR_RESULTS, CaseResultValue
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = [
+            "name", "name_en", "category", "description_vi", "description_en",
+            "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner",
+        ]
+        labels = {
+            "name": _("Product name (Vietnamese)"),
+            "name_en": _("Product name (English)"),
+        }
+        widgets = {
+            "description_vi": forms.Textarea(attrs={"rows": 3}),
+            "description_en": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="product", **kwargs)
+
+
+class ProductVersionForm(forms.Form):
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    version = forms.CharField(label=_("Version"), max_length=100)
+    release_date = forms.DateField(label=_("Release date"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    notes = forms.CharField(label=_("Release notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, prefix="version", **kwargs)
+        if products is not None:
+            self.fields["product"].queryset = products
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ProductVersion) -> str:
+        return f"{obj.product.name} {obj.version}"
+
+
+class SchemeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Scheme) -> str:
+        from django.utils.translation import get_language
+
+        name = obj.name_en if (get_language() or "vi").startswith("en") and obj.name_en else obj.name_vi
+        return f"{obj.code} v{obj.version} · {name}"
+
+
+class ApplicationCreateForm(forms.Form):
+    product_version = VersionChoiceField(label=_("Product version"), queryset=ProductVersion.objects.none())
+    scheme = SchemeChoiceField(label=_("Scheme"), queryset=Scheme.objects.filter(is_current=True).order_by("code"))
+    level = forms.ChoiceField(label=_("Assurance level"), choices=Level.choices)
+
+    def __init__(self, *args, versions=None, **kwargs):
+        super().__init__(*args, prefix="application", **kwargs)
+        if versions is not None:
+            self.fields["product_version"].queryset = versions
+
+
+class ArtifactUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=ArtifactKind.choices)
+    file = forms.FileField(label=_("File"))
+
+
+class CaseResultForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result"), widget=forms.RadioSelect,
+        choices=[(str(v), CaseResultValue(v).label) for v in EVALUATOR_RESULTS],
+    )
+    notes = forms.CharField(label=_("Notes and evidence"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class EvidenceFileForm(forms.Form):
+    file = forms.FileField(label=_("Evidence file (screenshot, log, capture)"))
+
+
+class CertificateSearchForm(forms.Form):
+    q = forms.CharField(label=_("Serial, product or vendor"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Any status")), *CertificateStatus.choices])
+    review = forms.BooleanField(label=_("Flagged for review only"), required=False)

@@ -1,0 +1,592 @@
+"""Work pages of the certification process, one desk per role, plus the shared application page.
+
+Views stay thin: selectors decide what a user sees (another vendor's application is 'not found'),
+services decide what a user may do. A refused action re-renders the page with the service's
+message and its HTTP status (400, 403, 404 or 409)."""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from accounts.roles import user_has_role
+from config.errors import ApplicationError, NotFoundError
+from registry.choices import ArtifactKind, RequirementMethod
+from registry.models import Certificate, ProductVersion
+from registry.selectors import certificate_list, product_visible_list, vendor_for_user
+from registry.services import (
+    certificate_available_actions,
+    certificate_transition,
+    product_create,
+    product_version_create,
+)
+
+from .choices import ApplicationAction, CheckRunStatus
+from .choices import ApplicationStatus as S
+from .choices import CaseResultValue as R
+from .forms import (
+    ApplicationCreateForm,
+    ArtifactUploadForm,
+    CaseResultForm,
+    CertificateSearchForm,
+    EvidenceFileForm,
+    ProductForm,
+    ProductVersionForm,
+)
+from .models import Application, CheckRun
+from .scoring import application_pass_outcome
+from .selectors import application_get, application_list
+from .services import (
+    UPLOAD_STATES,
+    application_create,
+    application_transition,
+    artifact_upload,
+    case_result_record,
+    check_run_retry,
+    clarification_ask,
+    clarification_reply,
+    conflict_reason,
+    evidence_file_attach,
+    independence_declare,
+    independence_declared,
+)
+from .workflow import (
+    TRANSITIONS,
+    Context,
+    available_actions,
+    blocking_guard,
+    guard_reason,
+    is_assigned_evaluator,
+    is_vendor_member,
+    role_permits,
+)
+
+VENDOR_ACTIONS = {ApplicationAction.CREATE, ApplicationAction.SUBMIT, ApplicationAction.WITHDRAW,
+                  ApplicationAction.APPEAL}
+VENDOR_OUTCOME_STATES = {S.APPEALED, S.CERTIFIED, S.REJECTED}
+ACTION_STYLES = {
+    ApplicationAction.CERTIFY: "btn-ok", ApplicationAction.REJECT: "btn-danger",
+    ApplicationAction.WITHDRAW: "btn-danger", ApplicationAction.UPHOLD: "btn-danger",
+    ApplicationAction.RETURN: "btn-secondary",
+}
+
+
+def role_required(role: str):
+    """Login first, then the role; someone signed in without it gets 403."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, *args, **kwargs):
+            if not user_has_role(request.user, role):
+                raise PermissionDenied(_("This page is for another role."))
+            return view(request, *args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def _application_or_404(request, pk: int) -> Application:
+    try:
+        return application_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+# Vendor ----------------------------------------------------------------------------------------
+
+def _vendor_context(request, *, product_form=None, version_form=None, application_form=None) -> dict:
+    vendor = vendor_for_user(request.user)
+    products = product_visible_list(user=request.user).filter(vendor=vendor).prefetch_related("versions")
+    versions = (ProductVersion.objects.filter(product__vendor=vendor).select_related("product")
+                .order_by("product__name", "-created_at"))
+    applications = (application_list(user=request.user).filter(vendor=vendor)
+                    .select_related("product_version__product", "scheme", "certificate"))
+    return {
+        "vendor": vendor,
+        "products": products,
+        "applications": applications,
+        "product_form": product_form or ProductForm(),
+        "version_form": version_form or ProductVersionForm(products=products),
+        "application_form": application_form or ApplicationCreateForm(versions=versions),
+    }
+
+
+def _vendor_or_403(request):
+    vendor = vendor_for_user(request.user)
+    if vendor is None:
+        raise PermissionDenied(_("Your account is not linked to a vendor."))
+    return vendor
+
+
+@role_required(Role.VENDOR)
+def vendor_dashboard(request):
+    _vendor_or_403(request)
+    return render(request, "certification/vendor_dashboard.html", _vendor_context(request))
+
+
+@require_POST
+@role_required(Role.VENDOR)
+def product_create_view(request):
+    vendor = _vendor_or_403(request)
+    form = ProductForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            product = product_create(vendor=vendor, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Product “%(name)s” created.") % {"name": product.name})
+            return redirect("certification:vendor_dashboard")
+    return render(request, "certification/vendor_dashboard.html", _vendor_context(request, product_form=form),
+                  status=status)
+
+
+@require_POST
+@role_required(Role.VENDOR)
+def version_create_view(request):
+    vendor = _vendor_or_403(request)
+    products = product_visible_list(user=request.user).filter(vendor=vendor)
+    form = ProductVersionForm(request.POST, products=products)
+    status = 400
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        product = data.pop("product")
+        try:
+            version = product_version_create(product=product, actor=request.user, **data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Version %(version)s of “%(name)s” added.")
+                             % {"version": version.version, "name": product.name})
+            return redirect("certification:vendor_dashboard")
+    return render(request, "certification/vendor_dashboard.html", _vendor_context(request, version_form=form),
+                  status=status)
+
+
+@role_required(Role.VENDOR)
+def application_create_view(request):
+    vendor = _vendor_or_403(request)
+    versions = ProductVersion.objects.filter(product__vendor=vendor).select_related("product")
+    if request.method != "POST":
+        initial = {}
+        if request.GET.get("version"):
+            initial["product_version"] = request.GET["version"]
+        form = ApplicationCreateForm(versions=versions, initial=initial)
+        return render(request, "certification/application_form.html", {"form": form})
+    form = ApplicationCreateForm(request.POST, versions=versions)
+    status = 400
+    if form.is_valid():
+        try:
+            app = application_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Application #%(id)s created as a draft. Upload the documents, then submit it.")
+                             % {"id": app.pk})
+            return redirect("certification:application_detail", pk=app.pk)
+    return render(request, "certification/application_form.html", {"form": form}, status=status)
+
+
+# The application page, shared by every role ----------------------------------------------------
+
+def _action_entries(app, user) -> list[dict]:
+    entries = []
+    for name in available_actions(app, user):
+        transition = TRANSITIONS[name]
+        entries.append({
+            "name": name,
+            "label": ApplicationAction(name).label,
+            "reason_required": any(spec.check is guard_reason for spec in transition.guards),
+            "assign": name == ApplicationAction.ASSIGN,
+            "style": ACTION_STYLES.get(name, ""),
+        })
+    return entries
+
+
+def _blocked_actions(app, user) -> list[dict]:
+    """Actions the user's role could take in this state but a guard blocks, with the guard's reason."""
+    blocked = []
+    for name, transition in TRANSITIONS.items():
+        if app.status not in transition.sources or not role_permits(app, user, transition.role):
+            continue
+        found = blocking_guard(Context(app, user), transition, include_input=False)
+        if found:
+            blocked.append({"name": name, "label": ApplicationAction(name).label, "reason": found[1]})
+    return blocked
+
+
+def _evaluator_choices(app) -> list[dict]:
+    users = get_user_model().objects.filter(groups__name=Role.EVALUATOR, is_active=True).order_by("email")
+    return [{"email": u.email, "name": u.display_name, "conflict": conflict_reason(evaluator=u, vendor_id=app.vendor_id)}
+            for u in users]
+
+
+def _status_label(code: str) -> str:
+    try:
+        return S(code).label
+    except ValueError:
+        return code
+
+
+def _result_label(code: str) -> str:
+    try:
+        return R(code).label
+    except ValueError:
+        return code
+
+
+def _kind_label(code: str) -> str:
+    try:
+        return ArtifactKind(code).label
+    except ValueError:
+        return code
+
+
+def _application_context(request, app: Application, **extra) -> dict:
+    user = request.user
+    vendor_view = is_vendor_member(app, user)
+    assigned = is_assigned_evaluator(app, user)
+    events = []
+    for event in app.events.all():
+        own_side = event.action in VENDOR_ACTIONS
+        events.append({
+            "event": event,
+            # Vendors see who acted on their side; the certification body acts as one.
+            "who": event.actor_repr if (not vendor_view or own_side) else _("Certification body"),
+            "evaluators": [] if vendor_view else event.data.get("evaluators", []),
+            "certificate": event.data.get("certificate"),
+            "to_label": _status_label(event.to_status),
+        })
+    cases = []
+    for case in app.cases.select_related("requirement").order_by("requirement__order", "requirement__code"):
+        req = case.requirement
+        cases.append({
+            "case": case,
+            "requirement": req,
+            "automated": req.method == RequirementMethod.AUTOMATED,
+            "evidence": json.dumps(case.evidence, ensure_ascii=False, indent=2, default=str) if case.evidence else "",
+            "can_score": assigned and app.status == S.IN_EVALUATION and not (
+                req.method == RequirementMethod.AUTOMATED and case.result in (R.PENDING, R.RUNNING)),
+        })
+    check_runs = list(app.check_runs.select_related("case__requirement"))
+    can_retry = user_has_role(user, Role.STAFF) or assigned
+    actions = _action_entries(app, user)
+    # The certification body sees the pass rule at any time; the vendor once a decision is made (as in the API).
+    show_outcome = app.status in VENDOR_OUTCOME_STATES if vendor_view else app.status != S.DRAFT
+    outcome = application_pass_outcome(application=app) if show_outcome and cases else None
+    staff_view = user_has_role(user, Role.STAFF)
+    context = {
+        "application": app,
+        "vendor_view": vendor_view,
+        # An assigned evaluator states independence from the vendor before working on the application.
+        "independence_needed": assigned and not independence_declared(application=app, evaluator=user),
+        "clarifications": list(app.clarifications.filter(parent=None).prefetch_related("replies")),
+        "can_ask": assigned or staff_view,
+        "can_reply": vendor_view or assigned or staff_view,
+        "assigned": assigned,
+        "events": events,
+        "artifacts": list(app.artifacts.all()),
+        # Vulnerability findings from the SBOM check, where that part of the process exists.
+        "findings": list(app.findings.order_by("status", "osv_id")) if hasattr(app, "findings") else [],
+        "upload_form": extra.pop("upload_form", None) or ArtifactUploadForm(),
+        "can_upload": vendor_view and app.status in UPLOAD_STATES,
+        "cases": cases,
+        "check_runs": check_runs,
+        "checks_running": any(run.status in (CheckRunStatus.QUEUED, CheckRunStatus.RUNNING) for run in check_runs),
+        "can_retry": can_retry,
+        "actions": actions,
+        "blocked_actions": _blocked_actions(app, user),
+        "evaluators": _evaluator_choices(app) if any(a["assign"] for a in actions) else [],
+        "outcome": outcome,
+        "assignments": [] if vendor_view else list(app.assignments.select_related("evaluator")),
+        "posted": request.POST if request.method == "POST" else {},
+        "posted_evaluators": request.POST.getlist("evaluators") if request.method == "POST" else [],
+        "required_kinds": [_kind_label(k) for k in app.scheme.documents_for(app.level)],
+    }
+    context.update(extra)
+    return context
+
+
+def _application_load(request, pk: int) -> Application:
+    """The application through the scoping selector (another vendor's is 404), read afresh each call."""
+    return _application_or_404(request, pk)
+
+
+def _application_render(request, app: Application, *, status: int = 200, **extra):
+    return render(request, "certification/application_detail.html", _application_context(request, app, **extra),
+                  status=status)
+
+
+@login_required
+def application_detail(request, pk: int):
+    return _application_render(request, _application_load(request, pk))
+
+
+@require_POST
+@login_required
+def application_action(request, pk: int):
+    app = _application_load(request, pk)
+    action = request.POST.get("action", "")
+    try:
+        app = application_transition(
+            application=app, action=action, actor=request.user, note=request.POST.get("note", ""),
+            evaluators=request.POST.getlist("evaluators") or None,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _application_render(request, _application_load(request, pk), status=exc.status_code)
+    label = ApplicationAction(action).label
+    messages.success(request, _("Done: %(action)s. The application is now “%(status)s”.")
+                     % {"action": label, "status": app.get_status_display()})
+    return redirect("certification:application_detail", pk=app.pk)
+
+
+@require_POST
+@login_required
+def artifact_upload_view(request, pk: int):
+    app = _application_load(request, pk)
+    form = ArtifactUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the kind of document and a file to upload."))
+        return _application_render(request, app, status=400, upload_form=form)
+    try:
+        artifact = artifact_upload(application=app, actor=request.user, kind=form.cleaned_data["kind"],
+                                   file=form.cleaned_data["file"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _application_render(request, _application_load(request, pk), status=exc.status_code,
+                                   upload_form=form)
+    messages.success(request, _("“%(name)s” uploaded (SHA-256 %(sha)s).")
+                     % {"name": artifact.original_name, "sha": artifact.sha256[:16] + "…"})
+    return redirect("certification:application_detail", pk=app.pk)
+
+
+@require_POST
+@login_required
+def check_retry_view(request, pk: int, run_id: int):
+    app = _application_load(request, pk)
+    run = CheckRun.objects.select_related("application").filter(pk=run_id, application=app).first()
+    if run is None:
+        raise Http404(_("Not found."))
+    try:
+        check_run_retry(check_run=run, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _application_render(request, _application_load(request, pk), status=exc.status_code)
+    messages.success(request, _("The check was queued again."))
+    return redirect("certification:application_detail", pk=app.pk)
+
+
+def _service_post(request, pk: int, call, success: str):
+    """Run one service for a POST on the application page: redirect on success, re-render on refusal."""
+    app = _application_load(request, pk)
+    try:
+        call(app)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _application_render(request, _application_load(request, pk), status=exc.status_code)
+    messages.success(request, success)
+    return redirect("certification:application_detail", pk=app.pk)
+
+
+@require_POST
+@login_required
+def independence_view(request, pk: int):
+    return _service_post(request, pk, lambda app: independence_declare(application=app, evaluator=request.user),
+                         _("Your statement of independence is recorded."))
+
+
+@require_POST
+@login_required
+def clarification_ask_view(request, pk: int):
+    return _service_post(
+        request, pk,
+        lambda app: clarification_ask(application=app, actor=request.user, body=request.POST.get("body", ""),
+                                      requirement_code=request.POST.get("requirement_code", "")),
+        _("Your question was sent to the vendor."),
+    )
+
+
+@require_POST
+@login_required
+def clarification_reply_view(request, pk: int, clarification_id: int):
+    def reply(app):
+        parent = app.clarifications.filter(pk=clarification_id).first()
+        if parent is None:
+            raise NotFoundError(_("Not found."))
+        return clarification_reply(parent=parent, actor=request.user, body=request.POST.get("body", ""))
+
+    return _service_post(request, pk, reply, _("Your reply was sent."))
+
+
+# Evaluator -------------------------------------------------------------------------------------
+
+@role_required(Role.EVALUATOR)
+def evaluator_queue(request):
+    mine = (application_list(user=request.user).filter(assignments__evaluator=request.user)
+            .select_related("product_version__product", "vendor", "scheme").distinct())
+    return render(request, "certification/evaluator_queue.html", {
+        "active": [a for a in mine if a.status == S.IN_EVALUATION],
+        "finished": [a for a in mine if a.status != S.IN_EVALUATION][:50],
+    })
+
+
+def _case_context(request, app, case, form=None) -> dict:
+    req = case.requirement
+    can_score = (is_assigned_evaluator(app, request.user) and app.status == S.IN_EVALUATION
+                 and not (req.method == RequirementMethod.AUTOMATED and case.result in (R.PENDING, R.RUNNING)))
+    initial = {"result": case.result if case.result in ("pass", "fail", "not_applicable") else None,
+               "notes": case.notes}
+    codes = list(app.cases.order_by("requirement__order", "requirement__code")
+                 .values_list("requirement__code", "result"))
+    return {
+        "application": app,
+        "case": case,
+        "requirement": req,
+        "automated": req.method == RequirementMethod.AUTOMATED,
+        "evidence": json.dumps(case.evidence, ensure_ascii=False, indent=2, default=str) if case.evidence else "",
+        "versions": [{"version": v, "old_label": _result_label(v.old_result) if v.old_result else "",
+                      "new_label": _result_label(v.new_result)}
+                     for v in case.versions.order_by("-created_at", "-id")],
+        "form": form or CaseResultForm(initial=initial),
+        "can_score": can_score,
+        "evidence_files": list(case.evidence_files.all()),
+        "evidence_form": EvidenceFileForm(),
+        "siblings": [{"code": c, "result": r, "label": _result_label(r)} for c, r in codes],
+    }
+
+
+@login_required
+def case_score(request, pk: int, code: str):
+    app = _application_load(request, pk)
+    case = app.cases.select_related("requirement").filter(requirement__code=code).first()
+    if case is None:
+        raise Http404(_("Not found."))
+    if request.method != "POST":
+        return render(request, "certification/case_score.html", _case_context(request, app, case))
+    form = CaseResultForm(request.POST)
+    if not form.is_valid():
+        return render(request, "certification/case_score.html", _case_context(request, app, case, form), status=400)
+    try:
+        case_result_record(application=app, requirement_code=code, actor=request.user,
+                           result=form.cleaned_data["result"], notes=form.cleaned_data["notes"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        case.refresh_from_db()
+        return render(request, "certification/case_score.html", _case_context(request, app, case, form),
+                      status=exc.status_code)
+    messages.success(request, _("Result for %(code)s saved.") % {"code": code})
+    # Straight on to the next case still waiting for a result, else back to the application.
+    following = (app.cases.filter(result=R.PENDING).exclude(requirement__method=RequirementMethod.AUTOMATED)
+                 .order_by("requirement__order", "requirement__code").values_list("requirement__code", flat=True)
+                 .first())
+    if following:
+        return redirect("certification:case_score", pk=app.pk, code=following)
+    return redirect("certification:application_detail", pk=app.pk)
+
+
+@require_POST
+@login_required
+def evidence_attach_view(request, pk: int, code: str):
+    app = _application_load(request, pk)
+    case = app.cases.select_related("requirement").filter(requirement__code=code).first()
+    if case is None:
+        raise Http404(_("Not found."))
+    form = EvidenceFileForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ApplicationError(_("Choose a file to attach."), code="invalid")
+        evidence_file_attach(application=app, requirement_code=code, actor=request.user,
+                             file=form.cleaned_data["file"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render(request, "certification/case_score.html", _case_context(request, app, case),
+                      status=exc.status_code)
+    messages.success(request, _("Evidence attached to %(code)s.") % {"code": code})
+    return redirect("certification:case_score", pk=app.pk, code=code)
+
+
+# Certifier -------------------------------------------------------------------------------------
+
+@role_required(Role.CERTIFIER)
+def certifier_queue(request):
+    base = application_list(user=request.user).select_related("product_version__product", "vendor", "scheme")
+    return render(request, "certification/certifier_queue.html", {
+        "waiting": base.filter(status__in=[S.EVALUATED, S.APPEALED]).order_by("completed_at", "pk"),
+        "decided": base.filter(status__in=[S.CERTIFIED, S.REJECTED]).order_by("-decided_at", "-pk")[:20],
+    })
+
+
+# Staff -----------------------------------------------------------------------------------------
+
+def _staff_context(request) -> dict:
+    base = application_list(user=request.user).select_related("product_version__product", "vendor", "scheme")
+    form = CertificateSearchForm(request.GET or None)
+    certificates = certificate_list().order_by("-needs_review", "-issued_at", "-pk")
+    if form.is_valid():
+        q = form.cleaned_data.get("q", "").strip()
+        if q:
+            certificates = certificates.filter(Q(serial__icontains=q) | Q(product__name__icontains=q)
+                                               | Q(vendor__legal_name__icontains=q))
+        if form.cleaned_data.get("status"):
+            certificates = certificates.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data.get("review"):
+            certificates = certificates.filter(needs_review=True)
+    page_obj = Paginator(certificates, 25).get_page(request.GET.get("page"))
+    rows = [{"certificate": c, "actions": certificate_available_actions(certificate=c, actor=request.user)}
+            for c in page_obj.object_list]
+    return {
+        "submitted": base.filter(status=S.SUBMITTED).order_by("submitted_at", "pk"),
+        "in_progress": base.filter(status__in=[S.IN_EVALUATION, S.EVALUATED, S.APPEALED, S.RETURNED])
+        .order_by("-updated_at")[:50],
+        "search_form": form,
+        "page_obj": page_obj,
+        "certificate_rows": rows,
+        "posted": request.POST if request.method == "POST" else {},
+    }
+
+
+@role_required(Role.STAFF)
+def staff_queue(request):
+    return render(request, "certification/staff_queue.html", _staff_context(request))
+
+
+@require_POST
+@role_required(Role.STAFF)
+def certificate_action(request, serial: str):
+    certificate = Certificate.objects.filter(serial=serial).first()
+    if certificate is None:
+        raise Http404(_("Not found."))
+    action = request.POST.get("action", "")
+    try:
+        certificate = certificate_transition(certificate=certificate, action=action, actor=request.user,
+                                             reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render(request, "certification/staff_queue.html", _staff_context(request), status=exc.status_code)
+    messages.success(request, _("Certificate %(serial)s is now “%(status)s”.")
+                     % {"serial": certificate.serial, "status": certificate.get_status_display()})
+    return redirect(_safe_next(request, reverse("certification:staff_queue")))

@@ -1,0 +1,168 @@
+"""Public registry pages: browse and search, product and vendor pages, certificate verification,
+bulk status checks and the certificate PDF. Thin: selectors read, templates render."""
+
+import csv
+from datetime import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from config.errors import NotFoundError
+
+from . import documents
+from .choices import Category, CertificateStatus, Level
+from .filtersets import ProductFilterSet
+from .forms import CertificateBulkForm, CertificateLookupForm
+from .models import Certificate
+from .selectors import (
+    certificate_get,
+    certificate_status_bulk,
+    product_get,
+    product_public_list,
+    scheme_list,
+    vendor_public_list,
+)
+
+PAGE_SIZE = 20
+STATUS_LABELS = dict(CertificateStatus.choices)
+
+
+def product_list(request):
+    """The public registry: search, filters and pagination over certified products."""
+    filterset = ProductFilterSet(request.GET, queryset=product_public_list())
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    context = {
+        "filterset": filterset,
+        "page_obj": page_obj,
+        "products": page_obj.object_list,
+        "params": request.GET,
+        "categories": Category.choices,
+        "statuses": CertificateStatus.choices,
+        "levels": Level.choices,
+        "orderings": ProductFilterSet.ORDERING_CHOICES,
+        "schemes": list(scheme_list().prefetch_related(None).order_by("code")),
+        "filtered": any(request.GET.get(k) for k in
+                        ("q", "category", "made_in_vietnam", "certificate_status", "scheme", "level", "vendor")),
+    }
+    return render(request, "registry/product_list.html", context, status=400 if filterset.errors else 200)
+
+
+def product_detail(request, pk: int):
+    try:
+        product = product_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    return render(request, "registry/product_detail.html", {
+        "product": product,
+        "versions": list(product.versions.all()),
+        "certificates": list(product.certificates.all()),
+    })
+
+
+def vendor_detail(request, pk: int):
+    certificates = Certificate.objects.select_related("scheme", "product_version").order_by("-issued_at")
+    vendor = (
+        vendor_public_list()
+        .prefetch_related(Prefetch("certified_products__certificates", queryset=certificates))
+        .filter(pk=pk).first()
+    )
+    if vendor is None:
+        raise Http404(_("Not found."))
+    return render(request, "registry/vendor_detail.html", {"vendor": vendor, "products": vendor.certified_products})
+
+
+def certificate_verify(request, serial: str):
+    """The page a certificate's QR code points to: its status in words, colour and symbol."""
+    try:
+        certificate = certificate_get(serial=serial)
+    except NotFoundError:
+        return render(request, "registry/certificate_not_found.html",
+                      {"serial": serial, "form": CertificateLookupForm(initial={"serial": serial})}, status=404)
+    events = list(certificate.events.order_by("created_at", "id").values("action", "to_status", "reason",
+                                                                         "created_at"))
+    return render(request, "registry/certificate_verify.html", {
+        "certificate": certificate,
+        "status_label": certificate.get_status_display(),
+        "events": events,
+        "checked_at": _moment(timezone.now()),
+    })
+
+
+def certificate_lookup(request):
+    """Type a serial (GET form, so it works from a bookmark and without JavaScript)."""
+    form = CertificateLookupForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("registry:certificate_verify", serial=form.cleaned_data["serial"])
+    return render(request, "registry/certificate_lookup.html", {"form": form},
+                  status=400 if form.is_bound else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def certificate_bulk(request):
+    """A procurement officer pastes many serials and gets their statuses as a table or as CSV."""
+    if request.method == "GET":
+        return render(request, "registry/certificate_bulk.html", {"form": CertificateBulkForm()})
+    form = CertificateBulkForm(request.POST)
+    if not form.is_valid():
+        return render(request, "registry/certificate_bulk.html", {"form": form}, status=400)
+    checked_at = timezone.now()
+    results = certificate_status_bulk(serials=form.cleaned_data["serials"])
+    if request.POST.get("format") == "csv":
+        return _bulk_csv(results, checked_at)
+    counts = {}
+    for row in results:
+        row["label"] = STATUS_LABELS.get(row["status"], _("Not found"))
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    summary = [
+        {"status": status, "label": STATUS_LABELS.get(status, _("Not found")), "count": counts[status]}
+        for status in [*CertificateStatus.values, "not_found"] if counts.get(status)
+    ]
+    return render(request, "registry/certificate_bulk.html", {
+        "form": form, "results": results, "summary": summary, "checked_at": _moment(checked_at),
+        "serials_text": " ".join(form.cleaned_data["serials"]),
+    })
+
+
+def _moment(value: datetime) -> str:
+    """Date in the active language's short form and a 24-hour time, with no trailing punctuation."""
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'SHORT_DATE_FORMAT')} {local:%H:%M}"
+
+
+def _bulk_csv(results: list[dict], checked_at: datetime) -> HttpResponse:
+    local = timezone.localtime(checked_at)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="certificate-status-{local:%Y%m%d-%H%M%S}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read the Vietnamese names as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["serial", "status", "status_label", "valid_until", "product", "vendor", "checked_at"])
+    for row in results:
+        valid_until = row["valid_until"]
+        writer.writerow([
+            row["serial"], row["status"], STATUS_LABELS.get(row["status"], _("Not found")),
+            timezone.localtime(valid_until).date().isoformat() if valid_until else "",
+            row["product"] or "", row["vendor"] or "", local.isoformat(timespec="seconds"),
+        ])
+    return response
+
+
+def certificate_pdf(request, serial: str):
+    """Stream the certificate PDF, rendering it first if the background task has not yet."""
+    try:
+        certificate = certificate_get(serial=serial)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    if not certificate.pdf or not certificate.pdf.storage.exists(certificate.pdf.name):
+        documents.certificate_pdf_store(certificate=certificate)
+    if not certificate.pdf or not certificate.pdf.storage.exists(certificate.pdf.name):
+        return render(request, "registry/certificate_pdf_unavailable.html", {"certificate": certificate},
+                      status=503)
+    return FileResponse(certificate.pdf.open("rb"), content_type="application/pdf", as_attachment=False,
+                        filename=f"{certificate.serial}.pdf")
