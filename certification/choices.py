@@ -77,3 +77,10 @@ class FindingStatus(models.TextChoices):
     RESOLVED = "resolved", _("Resolved (VEX)")
     FIXED = "fixed", _("No longer affected")
     WITHDRAWN = "withdrawn", _("Advisory withdrawn")
+
+
+class ReportEdition(models.TextChoices):
+    """The evaluation report comes in two copies: the vendor's does not name the body's people."""
+
+    BODY = "body", _("Certification body's copy")
+    VENDOR = "vendor", _("Vendor's copy")

@@ -4,9 +4,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import ArtifactKind, CertificateStatus, Level
-from registry.models import Product, ProductVersion, Scheme
+from registry.models import Product, ProductVersion, Scheme, Vendor
 
-from .choices import EVALUATOR_RESULTS, CaseResultValue
+from .choices import EVALUATOR_RESULTS, CaseResultValue, ConflictRelation
 
 
 class ProductForm(forms.ModelForm):
@@ -89,3 +89,23 @@ class CertificateSearchForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("", _("Any status")), *CertificateStatus.choices])
     review = forms.BooleanField(label=_("Flagged for review only"), required=False)
+
+
+class ConflictDeclarationForm(forms.Form):
+    """An evaluator's relation with a vendor, found by its tax code."""
+
+    tax_code = forms.CharField(label=_("Vendor tax code"), max_length=14)
+    relation = forms.ChoiceField(label=_("Relation"), choices=ConflictRelation.choices)
+    started_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = forms.DateField(label=_("Until (empty if ongoing)"), required=False,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        tax_code = (data.pop("tax_code", "") or "").strip()
+        vendor = Vendor.objects.filter(tax_code=tax_code).first() if tax_code else None
+        if tax_code and vendor is None:
+            self.add_error("tax_code", _("No vendor is registered with this tax code."))
+        data["vendor"] = vendor
+        return data

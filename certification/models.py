@@ -12,6 +12,7 @@ from .choices import (
     CheckRunStatus,
     ConflictRelation,
     FindingStatus,
+    ReportEdition,
     SeverityRating,
 )
 
@@ -386,3 +387,35 @@ class EvidenceFile(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+
+
+def _evaluation_report_path(instance: "EvaluationReport", filename: str) -> str:
+    # One file per completion; the time stamp tells completions apart when listing the folder.
+    return f"reports/{instance.application_id}/{filename}"
+
+
+class EvaluationReport(models.Model):
+    """The bilingual evaluation report PDF rendered when an evaluation is completed: per completion, one
+    copy for the certification body and one for the vendor (which does not name the body's people)."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="reports")
+    # The number of the completion it reports on (the count of 'complete' events), so a task delivered
+    # twice for the same completion finds the report already there.
+    generation = models.PositiveIntegerField(default=1)
+    edition = models.CharField(_("edition"), max_length=10, choices=ReportEdition.choices)
+    file = models.FileField(upload_to=_evaluation_report_path, max_length=300)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    generated_at = models.DateTimeField(_("generated at"))
+
+    class Meta:
+        ordering = ["application", "-generation", "edition"]
+        verbose_name = _("evaluation report")
+        verbose_name_plural = _("evaluation reports")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "generation", "edition"],
+                                    name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.application_id} report {self.generation} ({self.edition})"

@@ -335,6 +335,7 @@ def case_result_record(*, application: Application, requirement_code: str, actor
         app = Application.objects.select_for_update().get(pk=application.pk)
         if not role_permits(app, actor, Role.EVALUATOR):
             raise PermissionDeniedError(_("Only an evaluator assigned to this application may record results."))
+        _require_independence(app, actor)
         if app.status != S.IN_EVALUATION:
             raise TransitionNotAllowed(_("Results can only be recorded while the application is in evaluation."))
         case = (app.cases.select_for_update().select_related("requirement")

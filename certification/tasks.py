@@ -36,3 +36,16 @@ def advisory_rematch_task(self) -> int:
         return len(certified_products_rematch().flagged)
     except OperationalError as exc:  # database briefly unavailable: try again later
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
+def evaluation_report_render_task(self, application_id: int) -> str:
+    """Render and store the evaluation report of the application's latest completion (both copies); safe
+    to run twice: one file per copy and completion is kept."""
+    from .reports import evaluation_report_generate
+
+    try:
+        reports = evaluation_report_generate(application_id=application_id)
+    except (OSError, OperationalError) as exc:  # storage or database briefly unavailable: try again later
+        raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
+    return ", ".join(r.file.name for r in reports) or "skipped"

@@ -41,13 +41,14 @@ from .forms import (
     ArtifactUploadForm,
     CaseResultForm,
     CertificateSearchForm,
+    ConflictDeclarationForm,
     EvidenceFileForm,
     ProductForm,
     ProductVersionForm,
 )
-from .models import Application, CheckRun
+from .models import Application, CheckRun, ConflictDeclaration
 from .scoring import application_pass_outcome
-from .selectors import application_get, application_list
+from .selectors import application_get, application_list, evaluation_report_latest
 from .services import (
     UPLOAD_STATES,
     application_create,
@@ -57,6 +58,7 @@ from .services import (
     check_run_retry,
     clarification_ask,
     clarification_reply,
+    conflict_declare,
     conflict_reason,
     evidence_file_attach,
     independence_declare,
@@ -316,6 +318,8 @@ def _application_context(request, app: Application, **extra) -> dict:
         "cases": cases,
         "check_runs": check_runs,
         "checks_running": any(run.status in (CheckRunStatus.QUEUED, CheckRunStatus.RUNNING) for run in check_runs),
+        "check_status_labels": {value: str(label) for value, label in CheckRunStatus.choices},
+        "report": _report_for(user, app),
         "can_retry": can_retry,
         "actions": actions,
         "blocked_actions": _blocked_actions(app, user),
@@ -333,6 +337,16 @@ def _application_context(request, app: Application, **extra) -> dict:
 def _application_load(request, pk: int) -> Application:
     """The application through the scoping selector (another vendor's is 404), read afresh each call."""
     return _application_or_404(request, pk)
+
+
+def _report_for(user, app: Application):
+    """The evaluation report copy this user may download, or None."""
+    if app.completed_at is None:
+        return None
+    try:
+        return evaluation_report_latest(user=user, application_id=app.pk)
+    except NotFoundError:
+        return None
 
 
 def _application_render(request, app: Application, *, status: int = 200, **extra):
@@ -482,6 +496,10 @@ def _case_context(request, app, case, form=None) -> dict:
 @login_required
 def case_score(request, pk: int, code: str):
     app = _application_load(request, pk)
+    if is_assigned_evaluator(app, request.user) and not independence_declared(application=app,
+                                                                             evaluator=request.user):
+        messages.warning(request, _("Declare your independence from this vendor before working on the application."))
+        return redirect("certification:application_detail", pk=app.pk)
     case = app.cases.select_related("requirement").filter(requirement__code=code).first()
     if case is None:
         raise Http404(_("Not found."))
@@ -590,3 +608,27 @@ def certificate_action(request, serial: str):
     messages.success(request, _("Certificate %(serial)s is now “%(status)s”.")
                      % {"serial": certificate.serial, "status": certificate.get_status_display()})
     return redirect(_safe_next(request, reverse("certification:staff_queue")))
+
+
+@login_required
+def conflict_list(request):
+    """An evaluator's own conflict-of-interest declarations, and the form to add one."""
+    if not user_has_role(request.user, Role.EVALUATOR):
+        raise PermissionDenied
+    form = ConflictDeclarationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                conflict_declare(evaluator=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, _("Your declaration is recorded."))
+                return redirect("certification:conflict_list")
+        else:
+            status = 400
+    declarations = ConflictDeclaration.objects.filter(evaluator=request.user).select_related("vendor")
+    return render(request, "certification/conflict_list.html", {"form": form, "declarations": declarations},
+                  status=status)

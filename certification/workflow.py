@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.roles import user_has_role
+from registry.choices import ArtifactKind
 from registry.selectors import vendor_for_user
 
 from .choices import FINAL_RESULTS, CheckRunStatus
@@ -82,7 +83,8 @@ def guard_required_artifacts(ctx: Context) -> str | None:
     present = {a.kind for a in app.artifacts.all()}
     missing = [k for k in app.scheme.documents_for(app.level) if k not in present]
     if missing:
-        return _("Required documents are missing: %(kinds)s.") % {"kinds": ", ".join(missing)}
+        labels = [str(ArtifactKind(k).label) if k in ArtifactKind.values else k for k in missing]
+        return _("Required documents are missing: %(kinds)s.") % {"kinds": ", ".join(labels)}
     return None
 
 
@@ -107,6 +109,13 @@ def guard_cases_final(ctx: Context) -> str | None:
         return _("These requirements have no final result yet: %(codes)s.") % {"codes": ", ".join(open_codes)}
     if any(r.status != CheckRunStatus.DONE for r in app.check_runs.all()):
         return _("Automated checks have not finished.")
+    return None
+
+
+def guard_independence(ctx: Context) -> str | None:
+    app, actor = ctx.application, ctx.actor
+    if not any(st.evaluator_id == actor.pk for st in app.independence_statements.all()):
+        return _("Declare your independence from this vendor before working on the application.")
     return None
 
 
@@ -153,7 +162,7 @@ TRANSITIONS: dict[str, Transition] = {
     A.ASSIGN: Transition(frozenset({S.SUBMITTED}), S.IN_EVALUATION, Role.STAFF,
                          (GuardSpec(guard_evaluators_given, needs_input=True),)),
     A.COMPLETE: Transition(frozenset({S.IN_EVALUATION}), S.EVALUATED, Role.EVALUATOR,
-                           (GuardSpec(guard_cases_final),)),
+                           (GuardSpec(guard_independence), GuardSpec(guard_cases_final))),
     A.CERTIFY: Transition(frozenset({S.EVALUATED}), S.CERTIFIED, Role.CERTIFIER,
                           (NOT_EVALUATOR, GuardSpec(guard_pass_rule))),
     A.REJECT: Transition(frozenset({S.EVALUATED}), S.REJECTED, Role.CERTIFIER, (NOT_EVALUATOR, REASON)),

@@ -102,7 +102,11 @@ def with_artifacts(draft, vendor_member):
 
 def journey_to(status: str, *, app, vendor_member, staff, evaluator, certifier, commit, results=None):
     """Drive an application through the services to the given status."""
-    from certification.services import application_transition, case_result_record
+    from certification.services import (
+        application_transition,
+        case_result_record,
+        independence_declare,
+    )
 
     def t(**kwargs):
         with commit():
@@ -118,6 +122,7 @@ def journey_to(status: str, *, app, vendor_member, staff, evaluator, certifier, 
     app = t(application=app, action="assign", actor=staff, evaluators=[evaluator.email])
     if status == "in_evaluation":
         return app
+    independence_declare(application=app, evaluator=evaluator)
     for case in app.cases.select_related("requirement").exclude(requirement__method="automated"):
         case_result_record(application=app, requirement_code=case.requirement.code, actor=evaluator,
                            result=(results or {}).get(case.requirement.code, "pass"), notes="OK")
@@ -225,10 +230,9 @@ def celery_worker_live(transactional_db):
     import redis
     from celery.contrib.testing import tasks as _testing_tasks  # noqa: F401  (registers celery.ping)
     from celery.contrib.testing.worker import start_worker
+    from django.db import connection
 
     from config.celery import app
-
-    from django.db import connection
 
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("the in-memory SQLite test database locks whole tables across threads and fails at once "

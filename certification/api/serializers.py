@@ -1,18 +1,43 @@
 """Serializers of the certification API. Shapes only: the rules are in services, workflow and selectors."""
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from certification.choices import ApplicationAction
+from certification.choices import (
+    ApplicationAction,
+    CaseResultValue,
+    CheckRunStatus,
+    ConflictRelation,
+    FindingStatus,
+    SeverityRating,
+)
 from certification.models import (
     Application,
     ApplicationEvent,
     Artifact,
     CaseResult,
     CaseResultVersion,
+    Clarification,
+    ConflictDeclaration,
+    EvidenceFile,
+    Finding,
+    SbomComponent,
+)
+from certification.scoring import application_pass_outcome
+from certification.selectors import (
+    VENDOR_SIDE_ACTIONS,
+    application_checks,
+    application_progress,
+    conflict_blocking,
+    conflict_cooling_off_until,
+    conflict_vendor_get,
+    pass_rule_visible,
+    sees_as_vendor,
 )
 from certification.workflow import available_actions
 from config.errors import NotFoundError
@@ -27,6 +52,24 @@ from registry.selectors import scheme_get
 
 def _english() -> bool:
     return (get_language() or "vi").startswith("en")
+
+
+# To a vendor, the certification body's people act as one: their names are not shown (as on the pages).
+BODY_LABEL = _("Certification body")
+
+
+def _caller(context):
+    request = context.get("request")
+    return request.user if request else None
+
+
+def _vendor_view(context, application) -> bool:
+    """Whether the serializer renders for the application's vendor; decided once per application."""
+    cache = context.setdefault("_vendor_view", {})
+    if application.pk not in cache:
+        user = _caller(context)
+        cache[application.pk] = bool(user) and sees_as_vendor(application=application, user=user)
+    return cache[application.pk]
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -48,22 +91,64 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseVersionSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor_repr", read_only=True)
+    actor = serializers.SerializerMethodField(help_text=_("Who made the change: an e-mail address, "
+                                                          "'system:<check>' for an automated check, or "
+                                                          "'Certification body' when a vendor reads it."))
 
     class Meta:
         model = CaseResultVersion
         fields = ["old_result", "new_result", "old_notes", "new_notes", "actor", "created_at"]
 
+    def get_actor(self, obj: CaseResultVersion) -> str:
+        if self.context.get("vendor_view") and not obj.actor_repr.startswith("system:"):
+            return str(BODY_LABEL)
+        return obj.actor_repr
+
+
+class EvidenceFileSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = EvidenceFile
+        fields = ["id", "name", "sha256", "size", "content_type", "uploaded_by", "uploaded_at", "download_url"]
+
+    def get_uploaded_by(self, obj: EvidenceFile) -> str:
+        if self.context.get("vendor_view"):
+            return str(BODY_LABEL)
+        return obj.uploaded_by.email if obj.uploaded_by_id else ""
+
+    def get_download_url(self, obj: EvidenceFile) -> str:
+        application_id = self.context.get("application_id") or obj.case.application_id
+        return settings.SITE_URL + reverse("certification_api:evidence_download", args=[application_id, obj.pk])
+
 
 class CaseWithHistorySerializer(CaseSerializer):
+    """A case with every change kept (oldest first) and the files attached to it as evidence."""
+
     history = serializers.SerializerMethodField()
+    evidence_files = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
-        fields = [*CaseSerializer.Meta.fields, "history"]
+        fields = [*CaseSerializer.Meta.fields, "history", "evidence_files"]
+
+    def _child_context(self, obj: CaseResult) -> dict:
+        return {**self.context, "application_id": obj.application_id,
+                "vendor_view": _vendor_view(self.context, obj.application)}
 
     @extend_schema_field(CaseVersionSerializer(many=True))
     def get_history(self, obj: CaseResult) -> list:
-        return CaseVersionSerializer(self.context.get("history", []), many=True).data
+        history = self.context["history"] if "history" in self.context else obj.versions.all()
+        return CaseVersionSerializer(history, many=True, context=self._child_context(obj)).data
+
+    @extend_schema_field(EvidenceFileSerializer(many=True))
+    def get_evidence_files(self, obj: CaseResult) -> list:
+        return EvidenceFileSerializer(obj.evidence_files.all(), many=True, context=self._child_context(obj)).data
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)  # the service answers an empty file
 
 
 class CaseResultInputSerializer(serializers.Serializer):
@@ -86,30 +171,105 @@ class ArtifactUploadSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor_repr", read_only=True)
+    actor = serializers.SerializerMethodField()
 
     class Meta:
         model = ApplicationEvent
         fields = ["action", "from_status", "to_status", "actor", "note", "created_at"]
 
+    def get_actor(self, obj: ApplicationEvent) -> str:
+        # The vendor sees who acted on its own side; the certification body acts as one.
+        if self.context.get("vendor_view") and obj.action not in VENDOR_SIDE_ACTIONS:
+            return str(BODY_LABEL)
+        return obj.actor_repr
 
-class FindingSerializer(serializers.Serializer):
-    """A vulnerable component found in the application's SBOM."""
 
-    purl = serializers.CharField()
-    component = serializers.SerializerMethodField()
-    version = serializers.CharField()
-    advisory_id = serializers.SerializerMethodField()
-    aliases = serializers.ListField(child=serializers.CharField())
-    severity = serializers.CharField()
-    fixed_version = serializers.CharField()
-    status = serializers.CharField()
+class FindingSerializer(serializers.ModelSerializer):
+    """A component of the application's SBOM that falls in an advisory's affected ranges."""
 
-    def get_component(self, obj) -> str:
-        return getattr(obj, "component_name", None) or str(getattr(obj, "component", ""))
+    component = serializers.CharField(source="component_name", read_only=True)
+    advisory_id = serializers.CharField(source="osv_id", read_only=True,
+                                        help_text=_("The advisory's OSV id (GHSA-..., PYSEC-..., CVE-...)."))
+    aliases = serializers.ListField(child=serializers.CharField(), read_only=True)
+    severity = serializers.ChoiceField(choices=SeverityRating.choices, read_only=True)
+    score = serializers.FloatField(read_only=True, allow_null=True, help_text=_("CVSS base score, when published."))
+    status = serializers.ChoiceField(choices=FindingStatus.choices, read_only=True)
+    source = serializers.SerializerMethodField(help_text=_("The database that published the advisory."))
 
-    def get_advisory_id(self, obj) -> str:
-        return getattr(obj, "osv_id", None) or str(getattr(obj, "advisory", ""))
+    class Meta:
+        model = Finding
+        fields = ["purl", "component", "version", "advisory_id", "aliases", "severity", "score", "fixed_version",
+                  "status", "source"]
+
+    def get_source(self, obj: Finding) -> str:
+        source = getattr(obj, "advisory_source", None)  # annotated by the application selectors
+        return source if source is not None else obj.advisory.source
+
+
+def _keyword_renamed(fields: dict) -> dict:
+    """Fields declared as `pass_` (a Python keyword) are sent as `pass`, in their place."""
+    renamed = {}
+    for name, field in fields.items():
+        if name == "pass_":
+            name = "pass"
+        renamed[name] = field
+    return renamed
+
+
+class CheckSerializer(serializers.Serializer):
+    """The live state of one automated check."""
+
+    requirement_code = serializers.CharField()
+    check_key = serializers.CharField()
+    status = serializers.ChoiceField(choices=CheckRunStatus.choices)
+    attempts = serializers.IntegerField()
+    enqueued_at = serializers.DateTimeField(allow_null=True)
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+
+
+class GroupProgressSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    total = serializers.IntegerField()
+    final = serializers.IntegerField(help_text=_("Cases with a final result: pass + fail + na."))
+    pass_ = serializers.IntegerField()
+    fail = serializers.IntegerField()
+    na = serializers.IntegerField(help_text=_("Cases marked not applicable."))
+    open = serializers.IntegerField(help_text=_("Cases still pending, running or in error."))
+
+    def get_fields(self):
+        return _keyword_renamed(super().get_fields())
+
+
+class GroupScoreSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    total = serializers.IntegerField()
+    pass_ = serializers.IntegerField(source="passed")
+    fail = serializers.IntegerField(source="failed")
+    na = serializers.IntegerField(source="not_applicable")
+    open = serializers.IntegerField()
+    weight_passed = serializers.IntegerField()
+    weight_counted = serializers.IntegerField(help_text=_("Weight of the cases not marked not applicable."))
+    score = serializers.FloatField(allow_null=True, help_text=_("Weighted score of the group in percent."))
+
+    def get_fields(self):
+        return _keyword_renamed(super().get_fields())
+
+
+class PassRuleSerializer(serializers.Serializer):
+    """The scheme's pass rule applied to the current results, with the breakdown by group."""
+
+    passed = serializers.BooleanField()
+    score = serializers.FloatField(help_text=_("Weighted score in percent."))
+    threshold = serializers.FloatField(help_text=_("The level's threshold in percent."))
+    explanation = serializers.SerializerMethodField()
+    failed_mandatory = serializers.ListField(child=serializers.CharField())
+    open_cases = serializers.ListField(child=serializers.CharField())
+    groups = GroupScoreSerializer(many=True)
+
+    def get_explanation(self, obj) -> str:
+        return obj.explain()
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -122,32 +282,81 @@ class ApplicationSerializer(serializers.ModelSerializer):
         help_text=_("Actions the caller may take now, in the order of the workflow.")
     )
     cases = CaseSerializer(many=True, read_only=True)
+    progress = serializers.SerializerMethodField(help_text=_("Progress of the evaluation per requirement group."))
+    checks = serializers.SerializerMethodField(help_text=_("Live state of the automated checks."))
     findings = serializers.SerializerMethodField()
     artifacts = ArtifactSerializer(many=True, read_only=True)
-    events = EventSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
     certificate = serializers.SerializerMethodField()
 
     class Meta:
         model = Application
         fields = ["id", "status", "product_version", "product", "vendor", "scheme", "scheme_version", "level",
-                  "available_actions", "cases", "findings", "artifacts", "events", "certificate", "created_at",
-                  "submitted_at"]
+                  "available_actions", "cases", "progress", "checks", "findings", "artifacts", "events",
+                  "certificate", "created_at", "submitted_at"]
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ApplicationAction.choices)))
     def get_available_actions(self, obj: Application) -> list[str]:
         request = self.context.get("request")
         return available_actions(obj, request.user if request else None)
 
+    @extend_schema_field(GroupProgressSerializer(many=True))
+    def get_progress(self, obj: Application) -> list:
+        return GroupProgressSerializer(application_progress(application=obj), many=True).data
+
+    @extend_schema_field(CheckSerializer(many=True))
+    def get_checks(self, obj: Application) -> list:
+        return CheckSerializer(application_checks(application=obj), many=True).data
+
     @extend_schema_field(FindingSerializer(many=True))
     def get_findings(self, obj: Application) -> list:
-        findings = getattr(obj, "findings", None)
-        if findings is None:
-            return []
-        return FindingSerializer(findings.all(), many=True).data
+        return FindingSerializer(obj.findings.all(), many=True).data
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, obj: Application) -> list:
+        context = {**self.context, "vendor_view": _vendor_view(self.context, obj)}
+        return EventSerializer(obj.events.all(), many=True, context=context).data
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_certificate(self, obj: Application) -> str | None:
         return obj.certificate.serial if obj.certificate_id else None
+
+
+class IndependenceSerializer(serializers.Serializer):
+    declared = serializers.BooleanField()
+    declared_at = serializers.DateTimeField(allow_null=True)
+
+
+class ApplicationDetailSerializer(ApplicationSerializer):
+    """One application: the list's fields, plus the pass rule and the caller's statement of independence."""
+
+    pass_rule = serializers.SerializerMethodField(
+        help_text=_("The pass rule on the current results, by group. Staff, certifiers and the assigned "
+                    "evaluators see it at any time; the vendor once the application is certified, rejected or "
+                    "appealed. Null for anyone else, and before submission (there are no cases yet).")
+    )
+    independence = serializers.SerializerMethodField(
+        help_text=_("For an assigned evaluator: whether they have declared independence from the vendor "
+                    "(null for anyone else).")
+    )
+
+    class Meta(ApplicationSerializer.Meta):
+        fields = [*ApplicationSerializer.Meta.fields, "pass_rule", "independence"]
+
+    @extend_schema_field(PassRuleSerializer(allow_null=True))
+    def get_pass_rule(self, obj: Application) -> dict | None:
+        user = _caller(self.context)
+        if user is None or not pass_rule_visible(application=obj, user=user) or not obj.cases.all():
+            return None
+        return PassRuleSerializer(application_pass_outcome(application=obj)).data
+
+    @extend_schema_field(IndependenceSerializer(allow_null=True))
+    def get_independence(self, obj: Application) -> dict | None:
+        user = _caller(self.context)
+        if user is None or not any(a.evaluator_id == user.pk for a in obj.assignments.all()):
+            return None
+        statement = obj.independence_statements.filter(evaluator_id=user.pk).first()
+        return {"declared": statement is not None, "declared_at": statement.declared_at if statement else None}
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
@@ -171,3 +380,126 @@ class ApplicationActionSerializer(serializers.Serializer):
                                  help_text=_("Required to return, reject, appeal, uphold or overturn."))
     evaluators = serializers.ListField(child=serializers.EmailField(), required=False, default=list,
                                        help_text=_("For assign: the evaluators' e-mail addresses."))
+
+
+# Evaluator's workbench -------------------------------------------------------------------------
+
+class ClarificationReplySerializer(serializers.ModelSerializer):
+    author = serializers.SerializerMethodField(help_text=_("An e-mail address; to the vendor, the certification "
+                                                           "body's people show as 'Certification body'."))
+
+    class Meta:
+        model = Clarification
+        fields = ["id", "author", "body", "created_at"]
+
+    def get_author(self, obj: Clarification) -> str:
+        vendor_side = self.context.get("vendor_side_ids")
+        if vendor_side is not None and obj.author_id not in vendor_side:
+            return str(BODY_LABEL)
+        return obj.author_repr
+
+
+class ClarificationSerializer(ClarificationReplySerializer):
+    """A question to the vendor and its replies, oldest first."""
+
+    replies = ClarificationReplySerializer(many=True, read_only=True)
+
+    class Meta(ClarificationReplySerializer.Meta):
+        fields = ["id", "requirement_code", "author", "body", "created_at", "resolved_at", "replies"]
+
+
+class ClarificationInputSerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10000, help_text=_("The question or the reply."))
+    requirement_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                             help_text=_("Optional, for a question: the requirement it is about."))
+    parent = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                      help_text=_("To reply: the id of the question (or of any reply in its "
+                                                  "thread)."))
+
+
+class SbomComponentSerializer(serializers.ModelSerializer):
+    licenses = serializers.ListField(child=serializers.CharField(), read_only=True)
+    hashes = serializers.DictField(child=serializers.CharField(), read_only=True,
+                                   help_text=_("Algorithm to hex digest, as the SBOM gives them."))
+
+    class Meta:
+        model = SbomComponent
+        fields = ["id", "name", "version", "purl", "purl_type", "cpe", "licenses", "hashes"]
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}],
+                      "description": "The vendor's id, or its tax code."})
+class VendorRefField(serializers.Field):
+    """A vendor named by its id (a number) or its tax code (text)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | str) or (isinstance(data, str) and not data.strip()):
+            raise serializers.ValidationError(_("Give the vendor's id or tax code."))
+        return data
+
+    def to_representation(self, value):
+        return VendorRefSerializer(value).data
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    evaluator = serializers.EmailField(source="evaluator.email", read_only=True)
+    vendor = VendorRefSerializer(read_only=True)
+    relation = serializers.ChoiceField(choices=ConflictRelation.choices, read_only=True)
+    relation_label = serializers.CharField(source="get_relation_display", read_only=True)
+    cooling_off_until = serializers.SerializerMethodField(
+        help_text=_("The last day this relation keeps the evaluator off the vendor's applications; null while "
+                    "the relation is ongoing.")
+    )
+    blocking = serializers.SerializerMethodField(
+        help_text=_("Whether the relation keeps the evaluator off the vendor's applications today.")
+    )
+
+    class Meta:
+        model = ConflictDeclaration
+        fields = ["id", "evaluator", "vendor", "relation", "relation_label", "started_on", "ended_on", "note",
+                  "declared_at", "cooling_off_until", "blocking"]
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_cooling_off_until(self, obj: ConflictDeclaration):
+        return conflict_cooling_off_until(declaration=obj)
+
+    def get_blocking(self, obj: ConflictDeclaration) -> bool:
+        return conflict_blocking(declaration=obj)
+
+
+class ConflictInputSerializer(serializers.Serializer):
+    vendor = VendorRefField()
+    relation = serializers.ChoiceField(choices=ConflictRelation.choices)
+    started_on = serializers.DateField()
+    ended_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                     help_text=_("Empty while the relation is ongoing."))
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate_vendor(self, value):
+        try:
+            return conflict_vendor_get(ref=value)
+        except NotFoundError as exc:
+            raise serializers.ValidationError(exc.message) from None
+
+
+class IndependenceStatementSerializer(serializers.Serializer):
+    application = serializers.IntegerField(source="application_id")
+    evaluator = serializers.EmailField(source="evaluator.email")
+    declared_at = serializers.DateTimeField()
+
+
+class CaseStateSerializer(serializers.Serializer):
+    requirement_code = serializers.CharField()
+    result = serializers.ChoiceField(choices=CaseResultValue.choices)
+    updated_at = serializers.DateTimeField()
+
+
+class ApplicationLiveStateSerializer(serializers.Serializer):
+    """What a page polls while the checks run: cheap to compute, small to send."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    checks = CheckSerializer(many=True)
+    cases = CaseStateSerializer(many=True)
+    progress = GroupProgressSerializer(many=True)

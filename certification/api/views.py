@@ -1,39 +1,84 @@
 """Certification API: thin views over certification.services and certification.selectors."""
 
+import base64
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certification.models import Clarification, ConflictDeclaration, SbomComponent
+from certification.report_views import evaluation_report_response
 from certification.selectors import (
     application_get,
     application_list,
-    case_history,
+    application_live_state,
+    application_scoped_get,
+    case_get,
+    check_run_row,
+    check_runs_by_key,
+    clarification_get,
+    clarification_list,
+    clarification_may_ask,
+    clarification_may_reply,
+    conflict_list,
+    evaluation_report_latest,
+    evidence_file_get,
+    independence_gate,
     product_version_get,
+    sbom_component_list,
+    sees_as_vendor,
+    vendor_member_ids,
 )
 from certification.services import (
     application_create,
     application_transition,
     artifact_upload,
     case_result_record,
+    check_run_retry,
+    clarification_ask,
+    clarification_reply,
+    conflict_declare,
+    evidence_file_attach,
+    independence_declare,
+    independence_declared,
 )
-from config.errors import PayloadTooLarge
+from certification.workflow import is_assigned_evaluator
+from config.errors import NotFoundError, PayloadTooLarge, PermissionDeniedError
 from registry.api.serializers import ErrorSerializer
 from registry.api.views import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH
 
-from .filtersets import ApplicationFilterSet
+from .filtersets import ApplicationFilterSet, ConflictFilterSet, SbomComponentFilterSet
 from .serializers import (
     ApplicationActionSerializer,
     ApplicationCreateSerializer,
+    ApplicationDetailSerializer,
+    ApplicationLiveStateSerializer,
     ApplicationSerializer,
     ArtifactSerializer,
     ArtifactUploadSerializer,
     CaseResultInputSerializer,
     CaseWithHistorySerializer,
+    CheckSerializer,
+    ClarificationInputSerializer,
+    ClarificationSerializer,
+    ConflictInputSerializer,
+    ConflictSerializer,
+    EvidenceFileSerializer,
+    EvidenceUploadSerializer,
+    IndependenceStatementSerializer,
+    SbomComponentSerializer,
 )
 
 # Room for the multipart boundaries and the small form fields around the file itself.
@@ -74,10 +119,11 @@ class _UploadSizeLimit(FileUploadHandler):
                       responses={200: ApplicationSerializer(many=True), **ERRORS_AUTH}, tags=["applications"]),
     post=extend_schema(summary=_("Open a draft application for one of your product versions"),
                        request=ApplicationCreateSerializer,
-                       responses={201: ApplicationSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404},
+                       responses={201: ApplicationDetailSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404},
                        tags=["applications"]),
 )
 class ApplicationListView(generics.ListCreateAPIView):
+    # The list carries no pass rule: that is computed for one application at a time (detail).
     serializer_class = ApplicationSerializer
     filterset_class = ApplicationFilterSet
 
@@ -92,20 +138,27 @@ class ApplicationListView(generics.ListCreateAPIView):
         app = application_create(actor=request.user, product_version=version, scheme=data["scheme"],
                                  level=data["level"])
         app = application_get(user=request.user, pk=app.pk)
-        return Response(self.get_serializer(app).data, status=status.HTTP_201_CREATED)
+        return Response(ApplicationDetailSerializer(app, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
 
-@extend_schema_view(get=extend_schema(summary=_("One application with its cases, findings, artifacts and events"),
-                                      responses={200: ApplicationSerializer, **ERRORS_AUTH, **ERROR_404},
-                                      tags=["applications"]))
+@extend_schema_view(get=extend_schema(
+    summary=_("One application with its cases, findings, artifacts and events"),
+    description=_("Also the progress per requirement group, the live state of the automated checks and, for "
+                  "those who may see it, the pass rule's breakdown by group."),
+    responses={200: ApplicationDetailSerializer, **ERRORS_AUTH, **ERROR_404}, tags=["applications"]))
 class ApplicationDetailView(generics.RetrieveAPIView):
-    serializer_class = ApplicationSerializer
+    serializer_class = ApplicationDetailSerializer
 
     def get_object(self):
-        return application_get(user=self.request.user, pk=self.kwargs["pk"])
+        application = application_get(user=self.request.user, pk=self.kwargs["pk"])
+        independence_gate(application=application, user=self.request.user)
+        return application
 
 
-class ApplicationArtifactView(APIView):
+class LimitedUploadMixin:
+    """Multipart uploads of at most ARTIFACT_MAX_BYTES, refused as early as the size is known."""
+
     parser_classes = [MultiPartParser, FormParser]
 
     def initial(self, request, *args, **kwargs):
@@ -119,6 +172,19 @@ class ApplicationArtifactView(APIView):
             raise _too_large(limit, content_length=length)
         super().initial(request, *args, **kwargs)
 
+    def upload_data(self, request):
+        """The parsed form, reading the file no further than the limit, whatever Content-Length claimed."""
+        limit = settings.ARTIFACT_MAX_BYTES
+        guard = _UploadSizeLimit(request._request, limit=limit)
+        request._request.upload_handlers.insert(0, guard)
+        data = request.data  # reads the upload
+        if guard.exceeded:
+            raise _too_large(limit)
+        return data
+
+
+class ApplicationArtifactView(LimitedUploadMixin, APIView):
+
     @extend_schema(
         summary=_("Upload an artifact (multipart: kind, file)"),
         request={"multipart/form-data": ArtifactUploadSerializer},
@@ -128,13 +194,7 @@ class ApplicationArtifactView(APIView):
     )
     def post(self, request, pk: int):
         app = application_get(user=request.user, pk=pk)
-        limit = settings.ARTIFACT_MAX_BYTES
-        guard = _UploadSizeLimit(request._request, limit=limit)
-        request._request.upload_handlers.insert(0, guard)
-        data = request.data  # reads the upload
-        if guard.exceeded:
-            raise _too_large(limit)
-        serializer = ArtifactUploadSerializer(data=data)
+        serializer = ArtifactUploadSerializer(data=self.upload_data(request))
         serializer.is_valid(raise_exception=True)
         artifact = artifact_upload(application=app, actor=request.user, **serializer.validated_data)
         return Response(ArtifactSerializer(artifact).data, status=status.HTTP_201_CREATED)
@@ -144,7 +204,7 @@ class ApplicationActionView(APIView):
     @extend_schema(
         summary=_("Take a workflow action (submit, assign, complete, certify, ...)"),
         request=ApplicationActionSerializer,
-        responses={200: ApplicationSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404, **ERROR_409},
+        responses={200: ApplicationDetailSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404, **ERROR_409},
         tags=["applications"],
     )
     def post(self, request, pk: int):
@@ -153,10 +213,26 @@ class ApplicationActionView(APIView):
         serializer.is_valid(raise_exception=True)
         application_transition(application=app, actor=request.user, **serializer.validated_data)
         app = application_get(user=request.user, pk=pk)
-        return Response(ApplicationSerializer(app, context={"request": request}).data)
+        return Response(ApplicationDetailSerializer(app, context={"request": request}).data)
+
+
+def _case_response(request, app, requirement_code: str) -> Response:
+    case = case_get(application=app, requirement_code=requirement_code)
+    case.application = app  # the scoped row: who the caller is to it is already known
+    return Response(CaseWithHistorySerializer(case, context={"request": request}).data)
 
 
 class ApplicationCaseView(APIView):
+    @extend_schema(
+        summary=_("One test case with its history and evidence files"),
+        description=_("History lists every change, oldest first: who, when, the old and the new result and notes."),
+        responses={200: CaseWithHistorySerializer, **ERRORS_AUTH, **ERROR_404},
+        tags=["workbench"],
+    )
+    def get(self, request, pk: int, requirement_code: str):
+        app = application_scoped_get(user=request.user, pk=pk)
+        return _case_response(request, app, requirement_code)
+
     @extend_schema(
         summary=_("Record the result of one test case (assigned evaluator)"),
         description=_("Every change is kept; the response carries the case and its history."),
@@ -165,10 +241,226 @@ class ApplicationCaseView(APIView):
         tags=["applications"],
     )
     def put(self, request, pk: int, requirement_code: str):
-        app = application_get(user=request.user, pk=pk)
+        app = application_scoped_get(user=request.user, pk=pk)
         serializer = CaseResultInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        case = case_result_record(application=app, requirement_code=requirement_code, actor=request.user,
-                                  **serializer.validated_data)
-        context = {"request": request, "history": case_history(case=case)}
-        return Response(CaseWithHistorySerializer(case, context=context).data)
+        case_result_record(application=app, requirement_code=requirement_code, actor=request.user,
+                           **serializer.validated_data)
+        return _case_response(request, app, requirement_code)
+
+
+# Evaluator's workbench -------------------------------------------------------------------------
+
+class ApplicationScopedMixin:
+    """Views under applications/{id}/: the application as the caller may see it (else 404), read once."""
+
+    def get_application(self):
+        if not hasattr(self, "_application"):
+            self._application = application_scoped_get(user=self.request.user, pk=self.kwargs["pk"])
+        return self._application
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary=_("Conflict-of-interest declarations"),
+        description=_("An evaluator sees their own declarations; staff see everyone's (filter with `evaluator`). "
+                      "A relation blocks assignment to the vendor's applications while it lasts and for the "
+                      "cooling-off period after it ends."),
+        responses={200: ConflictSerializer(many=True), **ERRORS_AUTH}, tags=["workbench"]),
+    post=extend_schema(
+        summary=_("Declare a relation with a vendor (evaluator)"),
+        description=_("`vendor` is the vendor's id or its tax code."),
+        request=ConflictInputSerializer,
+        responses={201: ConflictSerializer, **ERRORS_400, **ERRORS_AUTH}, tags=["workbench"]),
+)
+class ConflictListView(generics.ListCreateAPIView):
+    serializer_class = ConflictSerializer
+    filterset_class = ConflictFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no caller
+            return ConflictDeclaration.objects.none()
+        return conflict_list(user=self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ConflictInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        declaration = conflict_declare(evaluator=request.user, **serializer.validated_data)
+        declaration = conflict_list(user=request.user).get(pk=declaration.pk)
+        return Response(ConflictSerializer(declaration).data, status=status.HTTP_201_CREATED)
+
+
+class IndependenceView(ApplicationScopedMixin, APIView):
+    @extend_schema(
+        summary=_("Declare independence from the application's vendor (assigned evaluator)"),
+        description=_("Needed before working on the application. Refused with 409 and the reason when the "
+                      "evaluator declared a relation with the vendor that is ongoing or ended within the "
+                      "cooling-off period. Declaring again changes nothing and answers 200."),
+        request=None,
+        responses={201: IndependenceStatementSerializer, 200: IndependenceStatementSerializer, **ERRORS_AUTH,
+                   **ERROR_404, 409: OpenApiResponse(ErrorSerializer, description=_("A declared conflict of "
+                                                                                   "interest."))},
+        tags=["workbench"],
+    )
+    def post(self, request, pk: int):
+        app = self.get_application()
+        if not is_assigned_evaluator(app, request.user):
+            raise PermissionDeniedError(_("Only an evaluator assigned to this application declares independence "
+                                          "from its vendor."))
+        existed = independence_declared(application=app, evaluator=request.user)
+        statement = independence_declare(application=app, evaluator=request.user)
+        return Response(IndependenceStatementSerializer(statement).data,
+                        status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    get=extend_schema(summary=_("Questions to the vendor, each with its replies"),
+                      responses={200: ClarificationSerializer(many=True), **ERRORS_AUTH, **ERROR_404},
+                      tags=["workbench"]),
+    post=extend_schema(
+        summary=_("Ask the vendor a question, or reply in a thread"),
+        description=_("Without `parent`: a new question (assigned evaluators and staff). With `parent`: a reply "
+                      "in that thread (the vendor, assigned evaluators and staff). Answers with the whole thread."),
+        request=ClarificationInputSerializer,
+        responses={201: ClarificationSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404}, tags=["workbench"]),
+)
+class ClarificationListView(ApplicationScopedMixin, generics.ListCreateAPIView):
+    serializer_class = ClarificationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no application
+            return Clarification.objects.none()
+        return clarification_list(application=self.get_application())
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            app = self.get_application()
+            if sees_as_vendor(application=app, user=self.request.user):
+                context["vendor_side_ids"] = vendor_member_ids(application=app)
+        return context
+
+    def create(self, request, *args, **kwargs):
+        app = self.get_application()
+        serializer = ClarificationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if data["parent"] is not None:
+            parent = clarification_get(application=app, pk=data["parent"])
+            if not clarification_may_reply(application=app, user=request.user):
+                raise PermissionDeniedError(_("Only the vendor, the assigned evaluators and staff reply to "
+                                              "questions."))
+            item = clarification_reply(parent=parent, actor=request.user, body=data["body"])
+        else:
+            if not clarification_may_ask(application=app, user=request.user):
+                raise PermissionDeniedError(_("Only the assigned evaluators and staff ask the vendor questions."))
+            item = clarification_ask(application=app, actor=request.user, body=data["body"],
+                                     requirement_code=data["requirement_code"].strip())
+        thread = clarification_list(application=app).get(pk=item.parent_id or item.pk)
+        return Response(self.get_serializer(thread).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceUploadView(LimitedUploadMixin, APIView):
+    @extend_schema(
+        summary=_("Attach an evidence file to a test case (assigned evaluator, multipart: file)"),
+        description=_("Stored under its SHA-256; the case's evidence files list it with a download link."),
+        request={"multipart/form-data": EvidenceUploadSerializer},
+        responses={201: EvidenceFileSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404, **ERROR_409,
+                   **ERROR_413},
+        tags=["workbench"],
+    )
+    def post(self, request, pk: int, requirement_code: str):
+        app = application_scoped_get(user=request.user, pk=pk)
+        serializer = EvidenceUploadSerializer(data=self.upload_data(request))
+        serializer.is_valid(raise_exception=True)
+        item = evidence_file_attach(application=app, requirement_code=requirement_code, actor=request.user,
+                                    file=serializer.validated_data["file"])
+        context = {"request": request, "application_id": app.pk}
+        return Response(EvidenceFileSerializer(item, context=context).data, status=status.HTTP_201_CREATED)
+
+
+class EvidenceDownloadView(APIView):
+    @extend_schema(
+        summary=_("Download an evidence file"),
+        description=_("Staff, certifiers, the assigned evaluators and the vendor. The Content-Digest header "
+                      "carries the file's SHA-256."),
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS_AUTH, **ERROR_404},
+        tags=["workbench"],
+    )
+    def get(self, request, pk: int, evidence_id: int):
+        app = application_scoped_get(user=request.user, pk=pk)
+        item = evidence_file_get(application=app, pk=evidence_id)
+        try:
+            handle = item.file.open("rb")
+        except OSError:
+            raise NotFoundError(_("The stored file cannot be found.")) from None
+        # Always an attachment: an evaluator's capture must never render as a page of this site.
+        response = FileResponse(handle, as_attachment=True, filename=item.original_name,
+                                content_type=item.content_type or "application/octet-stream")
+        digest = base64.b64encode(bytes.fromhex(item.sha256)).decode()
+        response["Content-Digest"] = f"sha-256=:{digest}:"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+@extend_schema_view(get=extend_schema(
+    summary=_("The component inventory of the application's SBOMs"),
+    description=_("For the vendor, the assigned evaluators, staff and certifiers. Filter with `q` (name or "
+                  "package URL) and `purl_type`."),
+    responses={200: SbomComponentSerializer(many=True), **ERRORS_AUTH, **ERROR_404}, tags=["workbench"]))
+class ApplicationComponentListView(ApplicationScopedMixin, generics.ListAPIView):
+    serializer_class = SbomComponentSerializer
+    filterset_class = SbomComponentFilterSet
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SbomComponent.objects.none()
+        return sbom_component_list(application=self.get_application())
+
+
+class ApplicationLiveStateView(APIView):
+    @extend_schema(
+        summary=_("Live state of an application, for polling"),
+        description=_("The status, the automated checks and each case's result, in a few queries; a page "
+                      "refreshes from it while checks run."),
+        responses={200: ApplicationLiveStateSerializer, **ERRORS_AUTH, **ERROR_404},
+        tags=["workbench"],
+    )
+    def get(self, request, pk: int):
+        state = application_live_state(user=request.user, pk=pk)
+        return Response(ApplicationLiveStateSerializer(state).data, headers={"Cache-Control": "no-store"})
+
+
+class CheckRetryView(APIView):
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(
+        summary=_("Run an automated check again (staff or an assigned evaluator)"),
+        description=_("Only a check that ended in error; it is queued again and the answer is the check's new "
+                      "state."),
+        request=None,
+        responses={202: CheckSerializer, **ERRORS_AUTH, **ERROR_404, **ERROR_409},
+        tags=["workbench"],
+        parameters=[OpenApiParameter("check_key", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     description=_("The check's key, e.g. artifact.integrity."))],
+    )
+    def post(self, request, pk: int, check_key: str):
+        app = application_scoped_get(user=request.user, pk=pk)
+        runs = check_runs_by_key(application=app, check_key=check_key)
+        run = check_run_retry(check_run=runs[0], actor=request.user)  # the one in error, if any
+        run.case = runs[0].case
+        return Response(CheckSerializer(check_run_row(run=run)).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ApplicationReportView(APIView):
+    @extend_schema(
+        summary=_("Download the evaluation report (PDF)"),
+        description=_("The bilingual report rendered when the evaluation was completed. Staff, certifiers and "
+                      "the assigned evaluators get the certification body's copy; the vendor gets its own copy, "
+                      "which names none of the body's people, once a decision was taken. The Content-Digest "
+                      "header carries the file's SHA-256."),
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS_AUTH, **ERROR_404},
+        tags=["applications"],
+    )
+    def get(self, request, pk: int):
+        return evaluation_report_response(evaluation_report_latest(user=request.user, application_id=pk))

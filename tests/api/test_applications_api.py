@@ -52,8 +52,8 @@ def test_applications_api_representation(api_client, vendor_member, evaluator, s
     app = journey(_application_with_artifacts(vendor_member=vendor_member, scheme=scheme), "in_evaluation")
     body = auth(api_client, evaluator).get(f"{API}applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert set(body) == {"id", "status", "product_version", "product", "vendor", "scheme", "scheme_version", "level",
-                         "available_actions", "cases", "findings", "artifacts", "events", "certificate",
-                         "created_at", "submitted_at"}
+                         "available_actions", "cases", "progress", "checks", "findings", "artifacts", "events",
+                         "certificate", "created_at", "submitted_at", "pass_rule", "independence"}
     assert body["status"] == "in_evaluation" and body["submitted_at"] and body["findings"] == []
     case = body["cases"][0]
     assert set(case) == {"requirement_code", "group", "title", "method", "mandatory", "result", "notes", "evidence",

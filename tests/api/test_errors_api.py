@@ -127,7 +127,7 @@ def test_errors_api_blocked_guard_is_409(api_client, vendor_member, draft):
     error = assert_error(auth(api_client, vendor_member).post(f"{API}applications/{draft.pk}/actions/",
                                                               {"action": "submit"}, format="json"),
                          409, "guard_failed")
-    assert "user_guide" in error["message"]
+    assert "Hướng dẫn sử dụng" in error["message"]  # the label, in the caller's language
     assert row_counts() == before
 
 
@@ -169,8 +169,11 @@ def test_errors_api_unknown_action_and_missing_reason_are_400(api_client, staff,
 
 def test_errors_api_unknown_case_result_is_400(api_client, evaluator, with_artifacts, journey):
     app = journey(with_artifacts, "in_evaluation")
-    before = row_counts()
     auth(api_client, evaluator)
+    assert_error(api_client.put(f"{API}applications/{app.pk}/cases/FW-01/", {"result": "pass"}, format="json"),
+                 403, "independence_required")
+    assert api_client.post(f"{API}applications/{app.pk}/independence/", {}, format="json").status_code in (200, 201)
+    before = row_counts()
     assert_error(api_client.put(f"{API}applications/{app.pk}/cases/FW-01/", {"result": "maybe"}, format="json"),
                  400, "invalid")
     assert_error(api_client.put(f"{API}applications/{app.pk}/cases/NOPE-99/", {"result": "pass"}, format="json"),

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 
 from certification.choices import CheckRunStatus
 from certification.models import Application, CheckRun
-from certification.services import application_transition, case_result_record
+from certification.services import application_transition, case_result_record, independence_declare
 from config.celery import app as celery_app
 from registry.models import Certificate
 
@@ -117,6 +117,7 @@ def test_worker_runs_checks_and_renders_certificate(celery_worker_live, task_thr
     assert all(r.executions == 1 for r in CheckRun.objects.filter(application=app))
 
     application_transition(application=app, action="assign", actor=staff, evaluators=[evaluator.email])
+    independence_declare(application=app, evaluator=evaluator)
     for code in ("FW-01", "FW-02", "DOC-02"):
         case_result_record(application=app, requirement_code=code, actor=evaluator, result="pass", notes="OK")
     application_transition(application=app, action="complete", actor=evaluator)

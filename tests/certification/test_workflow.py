@@ -131,7 +131,7 @@ def test_workflow_reject_needs_reason(with_artifacts, journey, certifier):
 
 
 def test_workflow_submit_requires_documents(draft, vendor_member):
-    with pytest.raises(GuardFailed, match="user_guide"):
+    with pytest.raises(GuardFailed, match="User guide"):
         application_transition(application=draft, action="submit", actor=vendor_member)
     assert "submit" not in available_actions(draft, vendor_member)
     assert Application.objects.get(pk=draft.pk).status == S.DRAFT

@@ -54,3 +54,13 @@ def test_language_switch_changes_page_language(client):
     assert '<html lang="en">' in html and "Registry of certified cybersecurity products" in html
     client.post(reverse("set_language"), {"language": "vi", "next": "/"})
     assert '<html lang="vi">' in client.get(reverse("registry:product_list")).content.decode()
+
+
+def test_pages_open_in_vietnamese_even_for_english_browsers(client):
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.headers["Content-Language"] == "vi"
+
+
+def test_api_honours_accept_language(client):
+    response = client.get("/api/v1/certificates/NO-SUCH-SERIAL/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404 and response.headers["Content-Language"] == "en"

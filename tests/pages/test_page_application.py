@@ -46,7 +46,7 @@ def test_application_detail_vendor_sees_upload_form_and_submit_while_draft(clien
     assert f'action="{reverse("certification:artifact_upload", args=[draft.pk])}"' in html
     assert 'name="action" value="withdraw"' in html and 'name="action" value="assign"' not in html
     # Submitting waits for the required documents, and the page says which.
-    assert 'name="action" value="submit"' not in html and "Còn thiếu tài liệu bắt buộc: user_guide" in html
+    assert 'name="action" value="submit"' not in html and "Còn thiếu tài liệu bắt buộc: Hướng dẫn sử dụng" in html
 
 
 def test_application_action_refused_shows_message_and_status(client, draft, vendor_member):
@@ -97,6 +97,10 @@ def test_case_score_records_result_and_keeps_history(client, journey, with_artif
     app = journey(with_artifacts, "in_evaluation")
     client.force_login(evaluator)
     url = reverse("certification:case_score", args=[app.pk, "FW-01"])
+    # Before the independence statement the case page sends the evaluator to declare it.
+    assert client.post(url, {"result": "pass"}).status_code in (302, 403)
+    assert not app.cases.get(requirement__code="FW-01").versions.exists()
+    client.post(reverse("certification:independence_declare", args=[app.pk]))
     page = client.get(url).content.decode()
     assert 'type="radio"' in page and 'value="not_applicable"' in page
     client.post(url, {"result": "fail", "notes": "Không chặn được cổng 23"})

@@ -70,6 +70,7 @@ def test_page_journey_vendor_to_public_certificate(client, scheme, vendor_member
     # The evaluator scores every manual and document case; automated checks ran after submission.
     client.force_login(evaluator)
     assert f"#{app.pk}".encode() in client.get(reverse("certification:evaluator_queue")).content
+    assert client.post(reverse("certification:independence_declare", args=[app.pk])).status_code == 302
     for case in app.cases.select_related("requirement").exclude(requirement__method="automated"):
         url = reverse("certification:case_score", args=[app.pk, case.requirement.code])
         assert client.get(url).status_code == 200

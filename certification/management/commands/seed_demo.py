@@ -35,6 +35,7 @@ from certification.services import (
     artifact_upload,
     case_result_record,
     conflict_declare,
+    independence_declare,
 )
 from certification.tasks import check_run_execute_task
 from certification.workflow import TRANSITIONS
@@ -320,6 +321,7 @@ class Command(BaseCommand):
         if partial:
             cases = cases[: len(cases) // 2]
         overrides = scenario.get("results", {})
+        independence_declare(application=app, evaluator=evaluator)
         for case in cases:
             req = case.requirement
             if req.code in overrides:
