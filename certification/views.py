@@ -48,7 +48,13 @@ from .forms import (
 )
 from .models import Application, CheckRun, ConflictDeclaration
 from .scoring import application_pass_outcome
-from .selectors import application_get, application_list, evaluation_report_latest
+from .selectors import (
+    application_get,
+    application_list,
+    evaluation_report_latest,
+    independence_gate,
+    sbom_component_list,
+)
 from .services import (
     UPLOAD_STATES,
     application_create,
@@ -320,6 +326,7 @@ def _application_context(request, app: Application, **extra) -> dict:
         "checks_running": any(run.status in (CheckRunStatus.QUEUED, CheckRunStatus.RUNNING) for run in check_runs),
         "check_status_labels": {value: str(label) for value, label in CheckRunStatus.choices},
         "report": _report_for(user, app),
+        "has_components": app.sbom_components.exists(),
         "can_retry": can_retry,
         "actions": actions,
         "blocked_actions": _blocked_actions(app, user),
@@ -632,3 +639,21 @@ def conflict_list(request):
     declarations = ConflictDeclaration.objects.filter(evaluator=request.user).select_related("vendor")
     return render(request, "certification/conflict_list.html", {"form": form, "declarations": declarations},
                   status=status)
+
+
+@login_required
+def component_list(request, pk: int):
+    """The SBOM component inventory, for the vendor and the certification body (same filter as the API)."""
+    from .api.filtersets import SbomComponentFilterSet
+
+    app = _application_load(request, pk)
+    try:
+        independence_gate(application=app, user=request.user)
+    except ApplicationError as exc:
+        messages.warning(request, exc.message)
+        return redirect("certification:application_detail", pk=app.pk)
+    filterset = SbomComponentFilterSet(request.GET, queryset=sbom_component_list(application=app))
+    page_obj = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "certification/component_list.html", {
+        "application": app, "filterset": filterset, "page_obj": page_obj, "total": page_obj.paginator.count,
+    })

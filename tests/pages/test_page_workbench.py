@@ -73,3 +73,22 @@ def test_application_page_links_evaluation_report(client, with_artifacts, journe
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     client.force_login(vendor_member)  # the vendor's copy only after the decision
     assert url not in client.get(reverse("certification:application_detail", args=[app.pk])).content.decode()
+
+
+def test_component_inventory_page(client, with_artifacts, vendor_member, other_vendor_member, evaluator, staff):
+    from certification.models import SbomComponent
+
+    app = with_artifacts
+    artifact = app.artifacts.first()
+    for name in ("lodash", "jackson-databind", "express"):
+        SbomComponent.objects.create(application=app, artifact=artifact, name=name, version="1.0.0",
+                                     purl=f"pkg:npm/{name}@1.0.0", purl_type="npm", licenses=["MIT"])
+    url = reverse("certification:component_list", args=[app.pk])
+    client.force_login(vendor_member)
+    html = client.get(url, {"q": "jackson"}).content.decode()
+    assert "jackson-databind" in html and "lodash" not in html
+    assert url in client.get(reverse("certification:application_detail", args=[app.pk])).content.decode()
+    client.force_login(other_vendor_member)
+    assert client.get(url).status_code == 404
+    client.force_login(staff)
+    assert "express" in client.get(url).content.decode()
