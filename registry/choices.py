@@ -88,3 +88,16 @@ class Province(models.TextChoices):
     AN_GIANG = "91", "An Giang"
     CAN_THO = "92", "Thành phố Cần Thơ"
     CA_MAU = "96", "Cà Mau"
+
+
+class RequirementGroup(models.TextChoices):
+    """The requirement groups every scheme uses (stable codes in the scheme files)."""
+
+    DOCUMENTATION = "documentation", _("Documentation")
+    ADMINISTRATION = "administration", _("Administration and authentication")
+    LOGGING = "logging", _("Logging and audit")
+    PERFORMANCE = "performance", _("Performance")
+    SELF_PROTECTION = "self_protection", _("Self-protection")
+    PROTECTION = "protection", _("Protection functions")
+    VULNERABILITY = "vulnerability", _("Vulnerability management and SBOM")
+    ORIGIN = "origin", _("Origin (Make in Viet Nam)")

@@ -17,6 +17,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _evaluation_reports(request, monkeypatch):
+    """Rendering two report PDFs on every 'complete' costs seconds per test; only tests marked
+    `reports` (and the real-worker tests, in their own process) render them."""
+    if request.node.get_closest_marker("reports") is None:
+        monkeypatch.setattr("certification.services._evaluation_report_enqueue", lambda application_id: None)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     yield

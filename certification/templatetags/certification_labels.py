@@ -3,6 +3,7 @@
 from django import template
 
 from certification.choices import ApplicationAction, ApplicationStatus
+from registry.choices import RequirementGroup
 
 register = template.Library()
 
@@ -22,3 +23,8 @@ def application_status_label(code):
 @register.filter
 def application_action_label(code):
     return _label(ApplicationAction, code)
+
+
+@register.filter
+def requirement_group_label(code):
+    return _label(RequirementGroup, code)

@@ -50,6 +50,7 @@ def test_applications_api_list_queries_do_not_grow(api_client, vendor_member, st
 
 def test_applications_api_representation(api_client, vendor_member, evaluator, scheme, journey):
     app = journey(_application_with_artifacts(vendor_member=vendor_member, scheme=scheme), "in_evaluation")
+    assert auth(api_client, evaluator).post(f"{API}applications/{app.pk}/independence/").status_code == 201
     body = auth(api_client, evaluator).get(f"{API}applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert set(body) == {"id", "status", "product_version", "product", "vendor", "scheme", "scheme_version", "level",
                          "available_actions", "cases", "progress", "checks", "findings", "artifacts", "events",

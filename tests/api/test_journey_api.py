@@ -85,13 +85,15 @@ def test_journey_api_vendor_to_certificate(api_client, vendor_member, staff, eva
     # Staff assigns the evaluator.
     app = _act(api_client, staff, app_id, "assign", evaluators=[evaluator.email])
     assert app["status"] == "in_evaluation"
-    assert _app(api_client, evaluator, app_id)["available_actions"] == []  # manual cases still open
     assert _app(api_client, vendor_member, app_id)["available_actions"] == ["withdraw"]
 
-    # The evaluator declares independence from the vendor, then records each manual and document
-    # case; every change is kept.
+    # The evaluator declares independence from the vendor before seeing the details, then records
+    # each manual and document case; every change is kept.
+    response = auth(api_client, evaluator).get(f"{API}applications/{app_id}/")
+    assert response.status_code == 403 and response.json()["error"]["code"] == "independence_required"
+    assert api_client.post(f"{API}applications/{app_id}/independence/", {}, format="json").status_code == 201
+    assert _app(api_client, evaluator, app_id)["available_actions"] == []  # manual cases still open
     auth(api_client, evaluator)
-    assert api_client.post(f"{API}applications/{app_id}/independence/", {}, format="json").status_code in (200, 201)
     response = api_client.put(f"{API}applications/{app_id}/cases/FW-01/", {"result": "fail", "notes": "Lỗi"},
                               format="json")
     assert response.status_code == 200, response.content

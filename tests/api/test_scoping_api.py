@@ -82,7 +82,10 @@ def test_scoping_api_application_visibility_by_role(api_client, draft, b_objects
     assert visible(procurement) == set()
     assert_error(auth(api_client, evaluator2).get(f"{API}applications/{app.pk}/"), 404, "not_found")
     assert_error(auth(api_client, procurement).get(f"{API}applications/{app.pk}/"), 404, "not_found")
-    assert auth(api_client, evaluator).get(f"{API}applications/{app.pk}/").status_code == 200
+    # The assigned evaluator sees the details once independent of the vendor.
+    assert_error(auth(api_client, evaluator).get(f"{API}applications/{app.pk}/"), 403, "independence_required")
+    assert api_client.post(f"{API}applications/{app.pk}/independence/").status_code == 201
+    assert api_client.get(f"{API}applications/{app.pk}/").status_code == 200
 
 
 def test_scoping_api_product_create_ignores_no_vendor_field(api_client, vendor_member, other_vendor_member):

@@ -24,7 +24,7 @@ from registry.selectors import vendor_for_user
 from tests.api.helpers import API, assert_error, auth
 from tests.factories import ProductVersionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.reports]
 
 PRODUCT = "Tường lửa thế hệ mới Hải Vân"
 GHSA = "GHSA-jfh8-c2jp-5v3q"

@@ -87,7 +87,7 @@ def test_application_detail_certifier_sees_pass_rule_by_group(client, journey, w
     client.force_login(certifier)
     html = client.get(reverse("certification:application_detail", args=[app.pk])).content.decode()
     assert "outcome-fail" in html and "FW-02" in html
-    for group in ("protection", "administration", "documentation", "vulnerability"):
+    for group in ("Chức năng bảo vệ", "Quản trị và xác thực", "Tài liệu", "Quản lý lỗ hổng và SBOM"):
         assert f'<th scope="row">{group}</th>' in html
     # FW-02 is mandatory and failed: certify is not offered, reject is.
     assert 'name="action" value="certify"' not in html and 'name="action" value="reject"' in html

@@ -85,7 +85,7 @@ def test_page_journey_vendor_to_public_certificate(client, scheme, vendor_member
     assert f"#{app.pk}".encode() in client.get(reverse("certification:certifier_queue")).content
     detail = client.get(reverse("certification:application_detail", args=[app.pk]))
     assert b'value="certify"' in detail.content
-    assert b"protection" in detail.content and b"administration" in detail.content
+    assert "Chức năng bảo vệ".encode() in detail.content and "Quản trị và xác thực".encode() in detail.content
     _post(client, reverse("certification:application_action", args=[app.pk]), {"action": "certify", "note": ""})
     app.refresh_from_db()
     assert app.status == "certified"

@@ -63,6 +63,7 @@ def test_application_page_polls_live_state_while_checks_run(client, with_artifac
     assert "data-live-url" not in html
 
 
+@pytest.mark.reports
 def test_application_page_links_evaluation_report(client, with_artifacts, journey, certifier, vendor_member):
     app = journey(with_artifacts, "evaluated")
     client.force_login(certifier)
