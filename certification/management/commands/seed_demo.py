@@ -39,6 +39,7 @@ from certification.services import (
 )
 from certification.tasks import check_run_execute_task
 from certification.workflow import TRANSITIONS
+from config.celery import app as celery_app
 from config.errors import ApplicationError
 from registry.choices import CertificateAction, CertificateStatus, RequirementMethod
 from registry.models import Certificate, Product, ProductVersion, Scheme, Vendor
@@ -77,10 +78,15 @@ class Command(BaseCommand):
         trace_logger = logging.getLogger("celery.app.trace")
         level = trace_logger.level
         trace_logger.setLevel(max(level, logging.WARNING))
+        # The demo drives applications through checks and decisions step by step, so its tasks run
+        # in this process even on the full stack, where no worker is running yet when make run seeds.
+        eager = celery_app.conf.task_always_eager
+        celery_app.conf.task_always_eager = True
         try:
             self._seed()
         finally:
             trace_logger.setLevel(level)
+            celery_app.conf.task_always_eager = eager
 
     def _seed(self) -> None:
         self.created: Counter = Counter()
