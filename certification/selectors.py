@@ -18,6 +18,7 @@ from .choices import ApplicationAction, ApplicationStatus, CaseResultValue, Chec
 from .models import (
     Application,
     ApplicationEvent,
+    Artifact,
     Assignment,
     CaseResult,
     CaseResultVersion,
@@ -236,6 +237,14 @@ def case_get(*, application: Application, requirement_code: str) -> CaseResult:
         raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
                             % {"code": requirement_code})
     return case
+
+
+def artifact_get(*, application: Application, pk) -> Artifact:
+    """An artifact of the application; whoever may see the application's details may read it."""
+    item = Artifact.objects.filter(pk=pk, application=application).first()
+    if item is None:
+        raise NotFoundError("Not found.")
+    return item
 
 
 def evidence_file_get(*, application: Application, pk) -> EvidenceFile:

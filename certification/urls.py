@@ -13,6 +13,8 @@ urlpatterns = [
     path("applications/<int:pk>/artifacts/", views.artifact_upload_view, name="artifact_upload"),
     path("applications/<int:pk>/checks/<int:run_id>/retry/", views.check_retry_view, name="check_retry"),
     path("evaluator/conflicts/", views.conflict_list, name="conflict_list"),
+    path("applications/<int:pk>/artifacts/<int:artifact_id>/download/", views.artifact_download,
+         name="artifact_download"),
     path("applications/<int:pk>/components/", views.component_list, name="component_list"),
     path("applications/<int:pk>/report/", report_views.evaluation_report_download, name="evaluation_report_download"),
     path("applications/<int:pk>/independence/", views.independence_view, name="independence_declare"),

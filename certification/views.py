@@ -36,6 +36,7 @@ from registry.services import (
 from .choices import ApplicationAction, CheckRunStatus
 from .choices import ApplicationStatus as S
 from .choices import CaseResultValue as R
+from .downloads import stored_file_response
 from .forms import (
     ApplicationCreateForm,
     ArtifactUploadForm,
@@ -51,6 +52,7 @@ from .scoring import application_pass_outcome
 from .selectors import (
     application_get,
     application_list,
+    artifact_get,
     evaluation_report_latest,
     independence_gate,
     sbom_component_list,
@@ -657,3 +659,18 @@ def component_list(request, pk: int):
     return render(request, "certification/component_list.html", {
         "application": app, "filterset": filterset, "page_obj": page_obj, "total": page_obj.paginator.count,
     })
+
+
+@login_required
+def artifact_download(request, pk: int, artifact_id: int):
+    app = _application_load(request, pk)
+    try:
+        independence_gate(application=app, user=request.user)
+        item = artifact_get(application=app, pk=artifact_id)
+        return stored_file_response(field_file=item.file, name=item.original_name, content_type=item.content_type,
+                                    sha256=item.sha256)
+    except NotFoundError as exc:
+        raise Http404(str(exc.message)) from exc
+    except ApplicationError as exc:
+        messages.warning(request, exc.message)
+        return redirect("certification:application_detail", pk=app.pk)

@@ -20,6 +20,8 @@ urlpatterns = [
          name="component_list"),
     path("applications/<int:pk>/cases/<str:requirement_code>/evidence/", views.EvidenceUploadView.as_view(),
          name="evidence_upload"),
+    path("applications/<int:pk>/artifacts/<int:artifact_id>/download/", views.ArtifactDownloadView.as_view(),
+         name="artifact_download"),
     path("applications/<int:pk>/evidence/<int:evidence_id>/download/", views.EvidenceDownloadView.as_view(),
          name="evidence_download"),
     path("applications/<int:pk>/checks/<str:check_key>/retry/", views.CheckRetryView.as_view(), name="check_retry"),

@@ -1,10 +1,8 @@
 """Certification API: thin views over certification.services and certification.selectors."""
 
-import base64
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -18,6 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certification.downloads import stored_file_response
 from certification.models import Clarification, ConflictDeclaration, SbomComponent
 from certification.report_views import evaluation_report_response
 from certification.selectors import (
@@ -25,6 +24,7 @@ from certification.selectors import (
     application_list,
     application_live_state,
     application_scoped_get,
+    artifact_get,
     case_get,
     check_run_row,
     check_runs_by_key,
@@ -55,7 +55,7 @@ from certification.services import (
     independence_declared,
 )
 from certification.workflow import is_assigned_evaluator
-from config.errors import NotFoundError, PayloadTooLarge, PermissionDeniedError
+from config.errors import PayloadTooLarge, PermissionDeniedError
 from registry.api.serializers import ErrorSerializer
 from registry.api.views import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH
 
@@ -389,18 +389,26 @@ class EvidenceDownloadView(APIView):
     )
     def get(self, request, pk: int, evidence_id: int):
         app = application_scoped_get(user=request.user, pk=pk)
+        independence_gate(application=app, user=request.user)
         item = evidence_file_get(application=app, pk=evidence_id)
-        try:
-            handle = item.file.open("rb")
-        except OSError:
-            raise NotFoundError(_("The stored file cannot be found.")) from None
-        # Always an attachment: an evaluator's capture must never render as a page of this site.
-        response = FileResponse(handle, as_attachment=True, filename=item.original_name,
-                                content_type=item.content_type or "application/octet-stream")
-        digest = base64.b64encode(bytes.fromhex(item.sha256)).decode()
-        response["Content-Digest"] = f"sha-256=:{digest}:"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return stored_file_response(field_file=item.file, name=item.original_name, content_type=item.content_type,
+                                    sha256=item.sha256)
+
+
+class ArtifactDownloadView(APIView):
+    @extend_schema(
+        summary=_("Download an artifact (installer, SBOM, manual, ...)"),
+        description=_("The vendor, staff, certifiers and the assigned evaluators (after their statement of "
+                      "independence). The Content-Digest header carries the SHA-256 recorded at upload."),
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS_AUTH, **ERROR_404},
+        tags=["applications"],
+    )
+    def get(self, request, pk: int, artifact_id: int):
+        app = application_scoped_get(user=request.user, pk=pk)
+        independence_gate(application=app, user=request.user)
+        item = artifact_get(application=app, pk=artifact_id)
+        return stored_file_response(field_file=item.file, name=item.original_name, content_type=item.content_type,
+                                    sha256=item.sha256)
 
 
 @extend_schema_view(get=extend_schema(

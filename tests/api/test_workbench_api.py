@@ -660,3 +660,25 @@ def test_workbench_api_detail_gated_until_independence(api_client, with_artifact
     assert response.status_code == 403 and response.json()["error"]["code"] == "independence_required"
     assert api_client.post(f"/api/v1/applications/{app.pk}/independence/", {}, format="json").status_code == 201
     assert api_client.get(f"/api/v1/applications/{app.pk}/").status_code == 200
+
+
+def test_workbench_api_artifact_download(api_client, with_artifacts, journey, evaluator, other_vendor_member):
+    import base64
+    import hashlib
+
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import PDF_BYTES
+
+    app = journey(with_artifacts, "in_evaluation")
+    guide = app.artifacts.get(kind="user_guide")
+    url = f"/api/v1/applications/{app.pk}/artifacts/{guide.pk}/download/"
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_vendor_member).key}")
+    assert api_client.get(url).status_code == 404
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=evaluator).key}")
+    assert api_client.get(url).json()["error"]["code"] == "independence_required"
+    api_client.post(f"/api/v1/applications/{app.pk}/independence/")
+    response = api_client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
+    digest = base64.b64encode(hashlib.sha256(PDF_BYTES).digest()).decode()
+    assert response["Content-Digest"] == f"sha-256=:{digest}:"

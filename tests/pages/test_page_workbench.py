@@ -93,3 +93,22 @@ def test_component_inventory_page(client, with_artifacts, vendor_member, other_v
     assert client.get(url).status_code == 404
     client.force_login(staff)
     assert "express" in client.get(url).content.decode()
+
+
+def test_artifact_download_scoped_and_gated(client, with_artifacts, journey, evaluator, other_vendor_member,
+                                            vendor_member):
+    from tests.factories import PDF_BYTES
+
+    app = journey(with_artifacts, "in_evaluation")
+    guide = app.artifacts.get(kind="user_guide")
+    url = reverse("certification:artifact_download", args=[app.pk, guide.pk])
+    client.force_login(vendor_member)
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
+    assert response["Content-Disposition"].startswith("attachment")
+    client.force_login(other_vendor_member)
+    assert client.get(url).status_code == 404
+    client.force_login(evaluator)
+    assert client.get(url).status_code == 302  # to the statement of independence first
+    client.post(reverse("certification:independence_declare", args=[app.pk]))
+    assert client.get(url).status_code == 200
