@@ -1,4 +1,7 @@
-"""Sign in, sign out, and the landing page that sends each role to its own desk."""
+"""Sign in, sign out, and the landing page that sends each role to its own desk.
+
+Vendor self-registration lives in the registry (registry.views.vendor_register_view): accounts is the
+lowest layer and imports nothing of the apps above it."""
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required

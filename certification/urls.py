@@ -5,6 +5,7 @@ from . import report_views, views
 app_name = "certification"
 urlpatterns = [
     path("vendor/", views.vendor_dashboard, name="vendor_dashboard"),
+    path("vendor/profile/", views.vendor_profile, name="vendor_profile"),
     path("vendor/products/", views.product_create_view, name="product_create"),
     path("vendor/versions/", views.version_create_view, name="version_create"),
     path("applications/new/", views.application_create_view, name="application_create"),
@@ -26,5 +27,6 @@ urlpatterns = [
     path("evaluator/", views.evaluator_queue, name="evaluator_queue"),
     path("certifier/", views.certifier_queue, name="certifier_queue"),
     path("staff/", views.staff_queue, name="staff_queue"),
+    path("staff/vendors/<int:pk>/verify/", views.vendor_verify_view, name="vendor_verify"),
     path("certificates/<str:serial>/actions/", views.certificate_action, name="certificate_action"),
 ]

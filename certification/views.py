@@ -24,13 +24,16 @@ from accounts.choices import Role
 from accounts.roles import user_has_role
 from config.errors import ApplicationError, NotFoundError
 from registry.choices import ArtifactKind, RequirementMethod
-from registry.models import Certificate, ProductVersion
+from registry.forms import VendorProfileForm, form_errors_apply
+from registry.models import Certificate, ProductVersion, Vendor
 from registry.selectors import certificate_list, product_visible_list, vendor_for_user
 from registry.services import (
     certificate_available_actions,
     certificate_transition,
     product_create,
     product_version_create,
+    vendor_update,
+    vendor_verify,
 )
 
 from .choices import ApplicationAction, CheckRunStatus
@@ -151,6 +154,27 @@ def _vendor_or_403(request):
 def vendor_dashboard(request):
     _vendor_or_403(request)
     return render(request, "certification/vendor_dashboard.html", _vendor_context(request))
+
+
+@role_required(Role.VENDOR)
+def vendor_profile(request):
+    """The vendor's own company profile; the tax code identifies the company and only staff correct it."""
+    vendor = _vendor_or_403(request)
+    form = VendorProfileForm(request.POST or None, instance=Vendor.objects.get(pk=vendor.pk))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                vendor_update(vendor=vendor, actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form_errors_apply(form, exc.details)
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, _("Your company profile is saved."))
+                return redirect("certification:vendor_profile")
+    return render(request, "certification/vendor_profile.html", {"vendor": vendor, "form": form}, status=status)
 
 
 @require_POST
@@ -569,7 +593,11 @@ def certifier_queue(request):
 
 # Staff -----------------------------------------------------------------------------------------
 
+UNVERIFIED_SHOWN = 50
+
+
 def _staff_context(request) -> dict:
+    unverified = Vendor.objects.filter(verified_at__isnull=True).order_by("created_at", "pk")
     base = application_list(user=request.user).select_related("product_version__product", "vendor", "scheme")
     form = CertificateSearchForm(request.GET or None)
     certificates = certificate_list().order_by("-needs_review", "-issued_at", "-pk")
@@ -586,6 +614,9 @@ def _staff_context(request) -> dict:
     rows = [{"certificate": c, "actions": certificate_available_actions(certificate=c, actor=request.user)}
             for c in page_obj.object_list]
     return {
+        # Oldest first, capped: seeded or imported vendors may all be unverified at once.
+        "unverified_vendors": unverified[:UNVERIFIED_SHOWN],
+        "unverified_count": unverified.count(),
         "submitted": base.filter(status=S.SUBMITTED).order_by("submitted_at", "pk"),
         "in_progress": base.filter(status__in=[S.IN_EVALUATION, S.EVALUATED, S.APPEALED, S.RETURNED])
         .order_by("-updated_at")[:50],
@@ -616,6 +647,21 @@ def certificate_action(request, serial: str):
         return render(request, "certification/staff_queue.html", _staff_context(request), status=exc.status_code)
     messages.success(request, _("Certificate %(serial)s is now “%(status)s”.")
                      % {"serial": certificate.serial, "status": certificate.get_status_display()})
+    return redirect(_safe_next(request, reverse("certification:staff_queue")))
+
+
+@require_POST
+@role_required(Role.STAFF)
+def vendor_verify_view(request, pk: int):
+    vendor = Vendor.objects.filter(pk=pk).first()
+    if vendor is None:
+        raise Http404(_("Not found."))
+    try:
+        vendor = vendor_verify(vendor=vendor, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render(request, "certification/staff_queue.html", _staff_context(request), status=exc.status_code)
+    messages.success(request, _("Vendor “%(name)s” is verified.") % {"name": vendor.legal_name})
     return redirect(_safe_next(request, reverse("certification:staff_queue")))
 
 

@@ -36,7 +36,7 @@ class VendorAdmin(admin.ModelAdmin):
         # Through the services, so the audit chain records who changed what.
         fields = {name: form.cleaned_data[name] for name in VENDOR_FIELDS if name in form.cleaned_data}
         if change:
-            vendor_update(vendor=obj, actor=request.user, **fields)
+            vendor_update(vendor=obj, actor=request.user, allow_tax_code=True, **fields)
         else:
             legal_name, tax_code = fields.pop("legal_name"), fields.pop("tax_code")
             created = vendor_create(actor=request.user, legal_name=legal_name, tax_code=tax_code, **fields)

@@ -1,4 +1,5 @@
-"""Forms of the public registry pages (verification and bulk status check)."""
+"""Forms of the public registry pages (verification, bulk status check, vendor registration) and the
+vendor's profile."""
 
 import re
 
@@ -6,6 +7,11 @@ from django import forms
 from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+from accounts.choices import Language
+
+from .choices import Province
+from .models import Vendor
 
 # Serials never contain spaces, commas or semicolons, so any of those (or a new line) separates them.
 _SEPARATORS = re.compile(r"[\s,;]+")
@@ -48,3 +54,63 @@ class CertificateBulkForm(forms.Form):
                    "max": number_format(limit, force_grouping=True)}
             )
         return serials
+
+
+# Vendor self-registration and profile ----------------------------------------------------------
+
+class VendorRegistrationForm(forms.Form):
+    """Shape only (required fields, matching passwords); the rules (tax code, duplicates, password
+    strength) are the service's, and its field errors are shown on these fields."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254,
+                             widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    full_name = forms.CharField(label=_("Full name"), max_length=200,
+                                widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    password1 = forms.CharField(label=_("Password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                                help_text=_("At least 10 characters; not a common password, not only digits."))
+    password2 = forms.CharField(label=_("Password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices, initial=Language.VI)
+    legal_name = forms.CharField(label=_("Company legal name (Vietnamese)"), max_length=300)
+    name_en = forms.CharField(label=_("Company name in English"), max_length=300, required=False)
+    tax_code = forms.CharField(label=_("Tax code"), max_length=14,
+                               help_text=_("10 digits, or 10 digits, a hyphen and 3 digits for a branch."))
+    province = forms.ChoiceField(label=_("Province or city"), required=False,
+                                 choices=[("", "—"), *Province.choices])
+    address = forms.CharField(label=_("Address"), max_length=500, required=False)
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    security_contact_email = forms.EmailField(
+        label=_("Security contact e-mail"), required=False,
+        help_text=_("Where vulnerability reports about your products should be sent."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
+            self.add_error("password2", _("The two passwords differ."))
+        return data
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["password"] = data.pop("password1")
+        data.pop("password2")
+        return data
+
+
+class VendorProfileForm(forms.ModelForm):
+    """The profile a vendor keeps up to date; the tax code is shown, never edited here."""
+
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Vendor
+        fields = ["legal_name", "name_en", "province", "address", "website", "security_contact_email"]
+
+
+def form_errors_apply(form: forms.Form, details: dict, *, aliases: dict | None = None) -> None:
+    """Show a service's field errors on the form's fields (unknown fields go to the top of the form)."""
+    aliases = aliases or {}
+    for field, messages in details.items():
+        name = aliases.get(field, field)
+        for message in messages if isinstance(messages, list | tuple) else [messages]:
+            form.add_error(name if name in form.fields else None, str(message))

@@ -60,13 +60,18 @@ def vendor_create(*, actor, legal_name: str, tax_code: str, **fields) -> Vendor:
     return vendor
 
 
-def vendor_update(*, vendor: Vendor, actor, **fields) -> Vendor:
+def vendor_update(*, vendor: Vendor, actor, allow_tax_code: bool = False, **fields) -> Vendor:
+    """Edit a vendor's profile. The tax code identifies the company, so only callers acting for the
+    certification body (the admin) pass allow_tax_code=True; for anyone else a changed tax code is refused."""
     with transaction.atomic():
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
         before = snapshot(vendor, VENDOR_FIELDS)
         for name, value in fields.items():
             if name not in VENDOR_FIELDS:
                 raise ApplicationError(_("Unknown field: %(name)s") % {"name": name})
+            if name == "tax_code" and not allow_tax_code and (value or "").strip() != vendor.tax_code:
+                message = _("The tax code cannot be changed here. Ask the certification body to correct it.")
+                raise ApplicationError(message, code="tax_code_locked", details={"tax_code": [str(message)]})
             setattr(vendor, name, value)
         _full_clean(vendor)
         vendor.save()
@@ -302,3 +307,111 @@ def certificate_flag_for_review(*, certificate: Certificate, reason: str, data: 
         certificate.save(update_fields=["needs_review", "review_reason"])
         audit_append(actor=None, action="certificate.flag_review", obj=certificate,
                      data={"reason": reason, **(data or {})})
+
+
+# Vendor self-registration and verification -----------------------------------------------------
+
+def _registration_conflicts(*, email: str, tax_code: str) -> tuple[str | None, dict]:
+    """The first conflict's code and field errors for an e-mail or tax code already in use."""
+    from django.contrib.auth import get_user_model
+
+    code, details = None, {}
+    if email and get_user_model().objects.filter(email__iexact=email).exists():
+        code = "email_taken"
+        details["email"] = [str(_("An account with this e-mail address already exists. Sign in instead."))]
+    if tax_code and Vendor.objects.filter(tax_code=tax_code).exists():
+        code = code or "tax_code_taken"
+        # Never attach a stranger to an existing company: its members or the certification body decide.
+        details["tax_code"] = [str(_(
+            "A company with this tax code is already registered. Ask the certification body to add you "
+            "to your company's account."
+        ))]
+    return code, details
+
+
+def vendor_register(
+    *, email: str, password: str, full_name: str, language: str, legal_name: str, tax_code: str,
+    province: str = "", name_en: str = "", address: str = "", website: str = "", security_contact_email: str = "",
+):
+    """Self-registration of a new vendor: the user, their vendor role, the (unverified) vendor and the
+    membership, in one transaction. Every problem is reported per field and nothing is created; an
+    existing tax code is refused, never joined, because only the company or staff may add members."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.password_validation import validate_password
+
+    from accounts.choices import Language
+    from accounts.roles import user_role_add
+
+    user_model = get_user_model()
+    email = (email or "").strip().lower()
+    tax_code = (tax_code or "").strip()
+    user = user_model(email=email, full_name=(full_name or "").strip(), preferred_language=language)
+    vendor = Vendor(
+        legal_name=(legal_name or "").strip(), name_en=(name_en or "").strip(), tax_code=tax_code,
+        province=province or "", address=(address or "").strip(), website=(website or "").strip(),
+        security_contact_email=(security_contact_email or "").strip(),
+    )
+    code, details = _registration_conflicts(email=email, tax_code=tax_code)
+    if language not in Language.values:
+        details.setdefault("language", []).append(str(_("Choose Vietnamese or English.")))
+    try:
+        user.full_clean(exclude=["password", "preferred_language"], validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            details.setdefault(field, []).extend(messages)
+    try:
+        vendor.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            details.setdefault(field, []).extend(messages)
+    try:
+        # The unsaved user lets the similarity validator compare the password with the e-mail and name.
+        validate_password(password or "", user=user)
+    except ValidationError as exc:
+        details.setdefault("password", []).extend(exc.messages)
+    if details:
+        raise ApplicationError(_("The registration could not be accepted; see the marked fields."),
+                               code=code or "invalid", details=details)
+    try:
+        with transaction.atomic():
+            user = user_model.objects.create_user(email, password, full_name=user.full_name,
+                                                  preferred_language=language)
+            user_role_add(user, Role.VENDOR)
+            vendor.save()
+            VendorMembership.objects.create(user=user, vendor=vendor)
+            audit_append(actor=user, action="vendor.register", obj=vendor,
+                         after=snapshot(vendor, VENDOR_FIELDS), data={"user": user.email})
+    except IntegrityError as exc:
+        # Someone registered the same e-mail or tax code between the checks and the insert.
+        code, details = _registration_conflicts(email=email, tax_code=tax_code)
+        raise ApplicationError(_("The registration could not be accepted; see the marked fields."),
+                               code=code or "invalid", details=details) from exc
+    return user
+
+
+def vendor_verify(*, vendor: Vendor, actor) -> Vendor:
+    """Staff confirm that a self-registered vendor is the company it claims to be; its members are told
+    by e-mail after the commit. Verifying twice is refused, so the first verification date stands."""
+    if not user_has_role(actor, Role.STAFF):
+        raise PermissionDeniedError(_("Only certification body staff may verify a vendor."))
+    with transaction.atomic():
+        vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+        if vendor.verified_at is not None:
+            raise TransitionNotAllowed(_("This vendor is already verified."),
+                                       details={"verified_at": vendor.verified_at.isoformat()})
+        vendor.verified_at = timezone.now()
+        vendor.save(update_fields=["verified_at", "updated_at"])
+        audit_append(actor=actor, action="vendor.verify", obj=vendor, before={"verified_at": None},
+                     after={"verified_at": vendor.verified_at})
+        vendor_id = vendor.pk
+        transaction.on_commit(lambda: vendor_notify_verified(vendor_id=vendor_id))
+    return vendor
+
+
+def vendor_notify_verified(*, vendor_id: int) -> None:
+    from accounts.tasks import email_send_task
+
+    vendor = Vendor.objects.get(pk=vendor_id)
+    user_ids = list(VendorMembership.objects.filter(vendor_id=vendor_id).values_list("user_id", flat=True))
+    context = {"legal_name": vendor.legal_name, "tax_code": vendor.tax_code}
+    email_send_task.delay(user_ids, "vendor_verified", context)

@@ -4,6 +4,8 @@ bulk status checks and the certificate PDF. Thin: selectors read, templates rend
 import csv
 from datetime import datetime
 
+from django.contrib import messages
+from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -13,12 +15,17 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from config.errors import NotFoundError
+from config.errors import ApplicationError, NotFoundError
 
 from . import documents
 from .choices import Category, CertificateStatus, Level
 from .filtersets import ProductFilterSet
-from .forms import CertificateBulkForm, CertificateLookupForm
+from .forms import (
+    CertificateBulkForm,
+    CertificateLookupForm,
+    VendorRegistrationForm,
+    form_errors_apply,
+)
 from .models import Certificate
 from .selectors import (
     certificate_get,
@@ -28,6 +35,7 @@ from .selectors import (
     scheme_list,
     vendor_public_list,
 )
+from .services import vendor_register
 
 PAGE_SIZE = 20
 STATUS_LABELS = dict(CertificateStatus.choices)
@@ -166,3 +174,27 @@ def certificate_pdf(request, serial: str):
                       status=503)
     return FileResponse(certificate.pdf.open("rb"), content_type="application/pdf", as_attachment=False,
                         filename=f"{certificate.serial}.pdf")
+
+
+def vendor_register_view(request):
+    """A company registers itself and its first member; staff verify the company afterwards."""
+    if request.user.is_authenticated and request.method != "POST":
+        return redirect("accounts:home")
+    form = VendorRegistrationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                user = vendor_register(**form.service_kwargs())
+            except ApplicationError as exc:
+                form_errors_apply(form, exc.details, aliases={"password": "password1", "preferred_language": "language"})
+                if not exc.details:
+                    messages.error(request, exc.message)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _(
+                    "Your account and your company are registered. The certification body's staff will verify "
+                    "the company; meanwhile you can already describe your products."))
+                return redirect("certification:vendor_dashboard")
+    return render(request, "registry/vendor_register.html", {"form": form}, status=status)

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from registry.choices import Category, Level
+from registry.choices import Category, Level, Province
 from registry.models import Certificate, Product, ProductVersion, Requirement, Scheme, Vendor
 
 
@@ -207,6 +207,34 @@ class VendorSerializer(serializers.ModelSerializer):
 
     def get_verified(self, obj: Vendor) -> bool:
         return obj.verified_at is not None
+
+
+class VendorProfileSerializer(serializers.ModelSerializer):
+    """A vendor's full profile, as its own members see it (unverified vendors included)."""
+
+    province_display = serializers.CharField(source="get_province_display", read_only=True)
+
+    class Meta:
+        model = Vendor
+        fields = ["id", "legal_name", "name_en", "tax_code", "province", "province_display", "address", "website",
+                  "security_contact_email", "verified_at", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+class VendorProfileUpdateSerializer(serializers.Serializer):
+    """Shape only: the service validates the values and refuses a changed tax code."""
+
+    legal_name = serializers.CharField(required=False, max_length=300)
+    name_en = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    tax_code = serializers.CharField(
+        required=False,
+        help_text=_("Only the certification body may change it: a different value is refused with "
+                    "'tax_code_locked'."),
+    )
+    province = serializers.ChoiceField(required=False, allow_blank=True, choices=Province.choices)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    website = serializers.URLField(required=False, allow_blank=True)
+    security_contact_email = serializers.EmailField(required=False, allow_blank=True)
 
 
 # Schemes ---------------------------------------------------------------------------------------

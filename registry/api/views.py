@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.choices import Role
 from accounts.roles import user_has_role
-from config.errors import PayloadTooLarge, PermissionDeniedError
+from config.errors import NotFoundError, PayloadTooLarge, PermissionDeniedError
 from registry.models import Vendor
 from registry.selectors import (
     certificate_get,
@@ -29,7 +29,12 @@ from registry.selectors import (
     vendor_for_user,
     vendor_public_list,
 )
-from registry.services import certificate_transition, product_create, product_version_create
+from registry.services import (
+    certificate_transition,
+    product_create,
+    product_version_create,
+    vendor_update,
+)
 
 from .filtersets import CertificateFilterSet, ProductFilterSet
 from .serializers import (
@@ -43,6 +48,8 @@ from .serializers import (
     ProductListSerializer,
     ProductVersionSerializer,
     SchemeSerializer,
+    VendorProfileSerializer,
+    VendorProfileUpdateSerializer,
     VendorSerializer,
 )
 
@@ -153,6 +160,43 @@ class VendorDetailView(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return vendor_public_list()
+
+
+class VendorMeView(APIView):
+    """The caller's own vendor, verified or not; anyone who is not a vendor member gets 404."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _vendor(self, request) -> Vendor:
+        vendor = vendor_for_user(request.user)
+        if vendor is None or not user_has_role(request.user, Role.VENDOR):
+            raise NotFoundError(_("Your account is not linked to a vendor."))
+        return vendor
+
+    @extend_schema(
+        summary=_("Your own vendor's profile"),
+        description=_("The full profile of the caller's vendor, including `verified_at` (null until the "
+                      "certification body verifies the company)."),
+        responses={200: VendorProfileSerializer, **ERRORS_AUTH, **ERROR_404},
+        tags=["vendor"],
+    )
+    def get(self, request):
+        return Response(VendorProfileSerializer(self._vendor(request)).data)
+
+    @extend_schema(
+        summary=_("Update your own vendor's profile"),
+        description=_("Send only the fields to change. The tax code cannot be changed here: a different value "
+                      "is refused with 400 `tax_code_locked`."),
+        request=VendorProfileUpdateSerializer,
+        responses={200: VendorProfileSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404},
+        tags=["vendor"],
+    )
+    def patch(self, request):
+        vendor = self._vendor(request)
+        serializer = VendorProfileUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        vendor = vendor_update(vendor=vendor, actor=request.user, **serializer.validated_data)
+        return Response(VendorProfileSerializer(vendor).data)
 
 
 # Certificates ----------------------------------------------------------------------------------

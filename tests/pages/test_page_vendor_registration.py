@@ -1,0 +1,165 @@
+"""Vendor self-registration, the company profile page and staff verification, through the pages."""
+
+import pytest
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+
+from accounts.models import User
+from registry.models import Vendor, VendorMembership
+from tests.factories import VendorFactory
+from trust.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+FORM = {
+    "email": "giamdoc@baomatviet.vn",
+    "full_name": "Trần Văn Minh",
+    "password1": "Tường-lửa-vững-chắc-2025",
+    "password2": "Tường-lửa-vững-chắc-2025",
+    "language": "vi",
+    "legal_name": "Công ty Cổ phần Bảo Mật Việt",
+    "name_en": "Bao Mat Viet JSC",
+    "tax_code": "0108765432",
+    "province": "01",
+    "address": "1 Tràng Tiền, Hoàn Kiếm",
+    "website": "https://baomatviet.vn",
+    "security_contact_email": "psirt@baomatviet.vn",
+}
+
+
+def counts() -> dict:
+    return {m.__name__: m.objects.count() for m in (User, Vendor, VendorMembership, AuditEntry)}
+
+
+def test_page_vendor_registration_linked_from_login(client):
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert f'href="{reverse("registry:vendor_register")}"' in html and "Đăng ký nhà cung cấp" in html
+
+
+def test_page_vendor_registration_form_is_in_vietnamese(client):
+    response = client.get(reverse("registry:vendor_register"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Đăng ký nhà cung cấp" in html and "Mã số thuế" in html and 'name="password2"' in html
+    assert 'value="79"' in html  # the province select
+
+
+def test_page_vendor_registration_success_signs_in_and_lands_on_the_dashboard(client, roles_ready):
+    response = client.post(reverse("registry:vendor_register"), FORM, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("certification:vendor_dashboard")
+    html = response.content.decode()
+    assert "Công ty Cổ phần Bảo Mật Việt" in html
+    assert "sẽ xác minh" in html  # the success message: staff will verify the company
+    assert "chưa được xác minh" in html  # the dashboard's notice while unverified
+    assert f'href="{reverse("certification:vendor_profile")}"' in html
+    user = User.objects.get(email="giamdoc@baomatviet.vn")
+    assert int(client.session["_auth_user_id"]) == user.pk
+    assert user.vendor_membership.vendor.tax_code == "0108765432"
+
+
+def test_page_vendor_registration_invalid_tax_code_is_400_and_creates_nothing(client, roles_ready):
+    before = counts()
+    response = client.post(reverse("registry:vendor_register"), {**FORM, "tax_code": "123"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Mã số thuế gồm 10 chữ số" in html and 'class="errorlist"' in html
+    assert 'value="giamdoc@baomatviet.vn"' in html  # what was typed is kept
+    assert counts() == before and "_auth_user_id" not in client.session
+
+
+def test_page_vendor_registration_duplicate_tax_code_is_400(client, roles_ready):
+    existing = VendorFactory(tax_code="0108765432")
+    before = counts()
+    response = client.post(reverse("registry:vendor_register"), FORM)
+    assert response.status_code == 400
+    assert "đề nghị cơ quan chứng nhận" in response.content.decode()
+    assert counts() == before and not existing.memberships.exists()
+
+
+def test_page_vendor_registration_mismatched_passwords_is_400(client, roles_ready):
+    before = counts()
+    response = client.post(reverse("registry:vendor_register"), {**FORM, "password2": "khác-hẳn-mật-khẩu-1"})
+    assert response.status_code == 400 and "Hai mật khẩu không khớp" in response.content.decode()
+    assert counts() == before
+
+
+def test_page_vendor_profile_edits_everything_but_the_tax_code(client, vendor_member):
+    vendor = vendor_member.vendor_membership.vendor
+    client.force_login(vendor_member)
+    html = client.get(reverse("certification:vendor_profile")).content.decode()
+    assert vendor.tax_code in html and "readonly" in html and 'name="tax_code"' not in html
+    response = client.post(reverse("certification:vendor_profile"), {
+        "legal_name": "Công ty TNHH Mới", "name_en": "New Co", "province": "48", "address": "Đà Nẵng",
+        "website": "https://moi.vn", "security_contact_email": "psirt@moi.vn", "tax_code": "0399999999",
+    })
+    assert response.status_code == 302 and response["Location"] == reverse("certification:vendor_profile")
+    vendor.refresh_from_db()
+    assert vendor.legal_name == "Công ty TNHH Mới" and vendor.province == "48" and vendor.address == "Đà Nẵng"
+    assert vendor.tax_code != "0399999999"
+    assert AuditEntry.objects.order_by("-sequence").first().action == "vendor.update"
+
+
+def test_page_vendor_profile_invalid_input_is_400(client, vendor_member):
+    client.force_login(vendor_member)
+    response = client.post(reverse("certification:vendor_profile"), {"legal_name": "", "province": "01"})
+    assert response.status_code == 400 and 'class="errorlist"' in response.content.decode()
+
+
+def test_page_vendor_profile_is_for_vendor_members(client, staff):
+    client.force_login(staff)
+    assert client.get(reverse("certification:vendor_profile")).status_code == 403
+
+
+def test_page_vendor_registration_staff_verify_and_public_page(client, roles_ready, staff, make_certificate):
+    from django.core import mail
+
+    client.post(reverse("registry:vendor_register"), FORM)
+    vendor = Vendor.objects.get(tax_code="0108765432")
+    client.post(reverse("accounts:logout"))
+
+    client.force_login(staff)
+    html = client.get(reverse("certification:staff_queue")).content.decode()
+    verify_url = reverse("certification:vendor_verify", args=[vendor.pk])
+    assert "Nhà cung cấp chờ xác minh" in html and "0108765432" in html and f'action="{verify_url}"' in html
+    mail.outbox.clear()
+    response = client.post(verify_url)
+    assert response.status_code == 302 and response["Location"] == reverse("certification:staff_queue")
+    vendor.refresh_from_db()
+    assert vendor.verified_at is not None
+    assert [m.to for m in mail.outbox] == [["giamdoc@baomatviet.vn"]]
+    assert f'action="{verify_url}"' not in client.get(reverse("certification:staff_queue")).content.decode()
+    assert client.post(verify_url).status_code == 409  # verifying twice
+
+    from tests.factories import ProductFactory
+
+    make_certificate(product=ProductFactory(vendor=vendor))
+    html = client.get(reverse("registry:vendor_detail", args=[vendor.pk])).content.decode()
+    assert "Đã xác minh" in html, html
+    assert date_format(localtime(vendor.verified_at), "SHORT_DATE_FORMAT") in html
+
+
+def test_page_vendor_verify_is_staff_only(client, vendor_member):
+    vendor = vendor_member.vendor_membership.vendor
+    client.force_login(vendor_member)
+    assert client.post(reverse("certification:vendor_verify", args=[vendor.pk])).status_code == 403
+    vendor.refresh_from_db()
+    assert vendor.verified_at is None
+
+
+def test_page_vendor_dashboard_has_no_notice_once_verified(client, vendor_member, staff):
+    from registry.services import vendor_verify
+
+    vendor_verify(vendor=vendor_member.vendor_membership.vendor, actor=staff)
+    client.force_login(vendor_member)
+    assert "chưa được xác minh" not in client.get(reverse("certification:vendor_dashboard")).content.decode()
+
+
+def test_page_vendor_registration_staff_queue_caps_the_waiting_list(client, staff, monkeypatch):
+    monkeypatch.setattr("certification.views.UNVERIFIED_SHOWN", 2)
+    vendors = [VendorFactory() for _ in range(3)]
+    client.force_login(staff)
+    html = client.get(reverse("certification:staff_queue")).content.decode()
+    assert vendors[0].tax_code in html and vendors[1].tax_code in html and vendors[2].tax_code not in html
+    assert "trong tổng số 3" in html
