@@ -22,6 +22,7 @@ from registry.choices import ArtifactKind, CertificateStatus
 from .choices import SEVERITY_RANK, FindingStatus, SeverityRating
 from .matching import components_match
 from .models import Advisory, Application, Artifact, Finding, SbomComponent, SbomVexStatement
+from .sbom import Component, SbomError, sbom_parse
 
 DEFAULT_THRESHOLD = "critical"
 EVIDENCE_FINDINGS_MAX = 50
@@ -60,7 +61,7 @@ def severity_at_or_above(severity: str, threshold: str) -> bool:
 @dataclass
 class ParsedDocuments:
     documents: list[dict] = field(default_factory=list)  # per artifact: format, spec, counts, warnings
-    components: list[tuple[int, object]] = field(default_factory=list)  # (artifact id, Component)
+    components: list[tuple[int, Component]] = field(default_factory=list)  # (artifact id, component)
     vex: list[tuple[int, object]] = field(default_factory=list)  # (artifact id, VexStatement)
     errors: list[dict] = field(default_factory=list)  # per artifact that failed: code, reason
 
@@ -75,8 +76,6 @@ def sbom_artifacts(application) -> list[Artifact]:
 
 def sbom_documents_parse(*, artifacts: list[Artifact]) -> ParsedDocuments:
     """Parse every SBOM artifact with the SBOM parser; a failure is recorded per artifact."""
-    from .sbom import SbomError, sbom_parse
-
     limit = settings.ARTIFACT_MAX_BYTES
     out = ParsedDocuments()
     for artifact in artifacts:
@@ -91,51 +90,31 @@ def sbom_documents_parse(*, artifacts: list[Artifact]) -> ParsedDocuments:
             parsed = sbom_parse(data, filename=artifact.original_name, max_bytes=limit)
         except SbomError as exc:
             out.errors.append({"artifact": artifact.pk, "name": artifact.original_name,
-                               "code": getattr(exc, "code", "invalid"), "reason": getattr(exc, "reason", str(exc))})
+                               "code": exc.code, "reason": exc.reason})
             continue
-        warnings = [str(w) for w in (parsed.warnings or [])]
+        warnings = [str(w) for w in parsed.warnings]
         out.documents.append({
             "artifact": artifact.pk, "name": artifact.original_name, "format": parsed.format,
-            "spec_version": parsed.spec_version, "encoding": getattr(parsed, "encoding", ""),
-            "components": len(parsed.components), "vex_statements": len(parsed.vex or []),
+            "spec_version": parsed.spec_version, "encoding": parsed.encoding,
+            "components": len(parsed.components), "vex_statements": len(parsed.vex),
             "warnings": warnings[:WARNINGS_MAX], "warnings_total": len(warnings),
         })
         out.components += [(artifact.pk, c) for c in parsed.components]
-        out.vex += [(artifact.pk, v) for v in (parsed.vex or [])]
+        out.vex += [(artifact.pk, v) for v in parsed.vex]
     return out
 
 
-def _text(value, limit: int | None = None) -> str:
-    value = "" if value is None else str(value)
-    return value[:limit] if limit else value
-
-
-def _component_row(application_id: int, artifact_id: int, c) -> SbomComponent:
-    licenses = getattr(c, "licenses", None) or []
-    hashes = getattr(c, "hashes", None) or {}
+def _component_row(application_id: int, artifact_id: int, c: Component) -> SbomComponent:
     return SbomComponent(
         application_id=application_id, artifact_id=artifact_id,
-        name=_text(getattr(c, "name", "") or getattr(c, "purl_name", "") or "?", 300),
-        version=_text(getattr(c, "version", ""), 200), purl=_text(getattr(c, "purl", "")),
-        purl_type=_text(getattr(c, "purl_type", ""), 30), purl_namespace=_text(getattr(c, "purl_namespace", ""), 300),
-        purl_name=_text(getattr(c, "purl_name", ""), 300), cpe=_text(getattr(c, "cpe", "")),
-        licenses=list(licenses) if not isinstance(licenses, list) else licenses,
-        hashes=dict(hashes) if not isinstance(hashes, dict) else hashes,
-        bom_ref=_text(getattr(c, "bom_ref", "")),
+        name=(c.name or c.purl_name or "?")[:300], version=c.version[:200], purl=c.purl,
+        purl_type=c.purl_type[:30], purl_namespace=c.purl_namespace[:300], purl_name=c.purl_name[:300],
+        cpe=c.cpe, licenses=list(c.licenses), hashes=dict(c.hashes), bom_ref=c.bom_ref,
     )
 
 
 def _component_key(row: SbomComponent) -> tuple:
     return (row.artifact_id, row.name, row.version, row.purl, row.bom_ref)
-
-
-def _affects_list(value) -> list[str]:
-    out = []
-    for item in value or []:
-        ref = item.get("ref") if isinstance(item, dict) else item
-        if ref:
-            out.append(str(ref))
-    return out
 
 
 def sbom_inventory_store(*, application: Application, parsed: ParsedDocuments) -> int:
@@ -169,11 +148,8 @@ def sbom_inventory_store(*, application: Application, parsed: ParsedDocuments) -
     SbomVexStatement.objects.filter(application_id=application.pk).delete()
     SbomVexStatement.objects.bulk_create([
         SbomVexStatement(application_id=application.pk, artifact_id=artifact_id,
-                         vulnerability_id=_text(getattr(v, "vulnerability_id", ""), 100),
-                         affects=_affects_list(getattr(v, "affects", None)),
-                         state=_text(getattr(v, "state", ""), 40).lower(),
-                         justification=_text(getattr(v, "justification", ""), 100),
-                         detail=_text(getattr(v, "detail", ""), 4000))
+                         vulnerability_id=v.vulnerability_id[:100], affects=list(v.affects),
+                         state=v.state[:40].lower(), justification=v.justification[:100], detail=v.detail[:4000])
         for artifact_id, v in parsed.vex
     ])
     return len(wanted)

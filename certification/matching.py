@@ -56,38 +56,6 @@ PURL_TYPE_BY_ECOSYSTEM = {
     "Photon OS": "rpm",
     "Azure Linux": "rpm",
 }
-ECOSYSTEM_BY_PURL_TYPE = {
-    "npm": "npm", "pypi": "PyPI", "maven": "Maven", "golang": "Go", "composer": "Packagist",
-    "cargo": "crates.io", "nuget": "NuGet", "gem": "RubyGems", "hex": "Hex", "pub": "Pub",
-    "apk": "Alpine", "deb": "Debian", "rpm": "Red Hat", "conan": "ConanCenter",
-}
-
-# The univers versioning scheme of each ecosystem, for ECOSYSTEM ranges.
-SCHEME_BY_ECOSYSTEM = {
-    "npm": "npm",
-    "PyPI": "pypi",
-    "Maven": "maven",
-    "Go": "golang",
-    "Packagist": "composer",
-    "crates.io": "cargo",
-    "NuGet": "nuget",
-    "RubyGems": "gem",
-    "Hex": "hex",
-    "ConanCenter": "conan",
-    "GitHub Actions": "github",
-    "Alpine": "apk",
-    "Wolfi": "apk",
-    "Chainguard": "apk",
-    "Debian": "deb",
-    "Ubuntu": "deb",
-    "AlmaLinux": "rpm",
-    "Rocky Linux": "rpm",
-    "Red Hat": "rpm",
-    "SUSE": "rpm",
-    "openSUSE": "rpm",
-    "Mageia": "rpm",
-    "openEuler": "rpm",
-}
 
 
 class SemverVersionRange(VersionRange):
@@ -133,9 +101,9 @@ def osv_package_key(ecosystem: str, name: str) -> tuple[str, str]:
 
 def component_package_key(component) -> tuple[str, str] | None:
     """(purl type, normalised name) of an SBOM component, or None when it has no usable package URL."""
-    purl_type = (getattr(component, "purl_type", "") or "").lower()
-    name = getattr(component, "purl_name", "") or ""
-    namespace = getattr(component, "purl_namespace", "") or ""
+    purl_type = component.purl_type.lower()
+    name = component.purl_name
+    namespace = component.purl_namespace
     if not purl_type or not name:
         return None
     if purl_type in ("deb", "apk", "rpm"):
@@ -150,7 +118,7 @@ def component_package_key(component) -> tuple[str, str] | None:
 
 
 def _purl_qualifier(component, key: str) -> str:
-    purl = getattr(component, "purl", "") or ""
+    purl = component.purl
     if "?" not in purl:
         return ""
     try:
@@ -180,8 +148,8 @@ def range_class_for(range_type: str, ecosystem: str) -> type[VersionRange] | Non
     if range_type == "SEMVER":
         return RANGE_CLASS_BY_SCHEMES["golang"] if base == "Go" else SemverVersionRange
     if range_type == "ECOSYSTEM":
-        scheme = SCHEME_BY_ECOSYSTEM.get(base)
-        return RANGE_CLASS_BY_SCHEMES.get(scheme) if scheme else None
+        # univers names its version schemes after package-URL types.
+        return RANGE_CLASS_BY_SCHEMES.get(PURL_TYPE_BY_ECOSYSTEM.get(base, ""))
     return None  # GIT: commits, not versions
 
 
@@ -398,7 +366,7 @@ def components_match(components: Iterable) -> MatchResult:
             if row.purl_type in ("deb", "apk", "rpm") and not _distro_release_matches(component, row.ecosystem):
                 continue
             verdict = version_affected(ecosystem=row.ecosystem, ranges=row.ranges, versions=row.versions,
-                                       version=getattr(component, "version", "") or "")
+                                       version=component.version)
             for warning in verdict.warnings:
                 result.warnings.append(f"{_label(component)} vs {row.advisory.osv_id}: {warning}")
             if not verdict.affected:
@@ -413,4 +381,4 @@ def components_match(components: Iterable) -> MatchResult:
 
 
 def _label(component) -> str:
-    return getattr(component, "purl", "") or f"{getattr(component, 'name', '')}@{getattr(component, 'version', '')}"
+    return component.purl or f"{component.name}@{component.version}"

@@ -329,6 +329,8 @@ def conflict_vendor_get(*, ref) -> Vendor:
     return vendor
 
 
+# A declared relation blocks assignment while it lasts and for CONFLICT_COOLING_OFF_DAYS after it ends.
+
 def conflict_cooling_off_until(*, declaration: ConflictDeclaration):
     """The last day the declaration blocks assignments; None while the relation is ongoing."""
     if declaration.ended_on is None:
@@ -337,9 +339,16 @@ def conflict_cooling_off_until(*, declaration: ConflictDeclaration):
 
 
 def conflict_blocking(*, declaration: ConflictDeclaration) -> bool:
-    """Whether the declaration blocks assignment today (the rule of services.conflict_reason)."""
+    """Whether the declaration blocks assignment today."""
     until = conflict_cooling_off_until(declaration=declaration)
     return until is None or until >= timezone.localdate()
+
+
+def conflicts_blocking(*, evaluator, vendor_id: int) -> QuerySet:
+    """The evaluator's declarations that block assignment to the vendor today (same rule, in SQL)."""
+    cutoff = timezone.localdate() - timedelta(days=settings.CONFLICT_COOLING_OFF_DAYS)
+    return (ConflictDeclaration.objects.filter(evaluator=evaluator, vendor_id=vendor_id)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff)))
 
 
 # Evaluation report -------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from registry.selectors import vendor_for_user
 from registry.services import certificate_issue
 from trust.services import audit_append
 
-from . import models
 from .choices import (
     EVALUATOR_RESULTS,
     CheckRunStatus,
@@ -55,8 +54,12 @@ from .models import (
     CaseResult,
     CaseResultVersion,
     CheckRun,
+    Clarification,
     ConflictDeclaration,
+    EvidenceFile,
+    IndependenceStatement,
 )
+from .selectors import conflicts_blocking
 from .sniff import sniff, type_allowed
 from .workflow import TRANSITIONS, Context, blocking_guard, is_vendor_member, role_permits
 
@@ -140,11 +143,7 @@ def _evaluators_resolve(app: Application, emails: list[str]) -> list:
 
 def conflict_reason(*, evaluator, vendor_id: int) -> str | None:
     """Why the evaluator may not evaluate this vendor now (a declared relation within cooling-off)."""
-    cutoff = timezone.localdate() - timezone.timedelta(days=settings.CONFLICT_COOLING_OFF_DAYS)
-    declaration = (
-        ConflictDeclaration.objects.filter(evaluator=evaluator, vendor_id=vendor_id)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=cutoff)).select_related("vendor").first()
-    )
+    declaration = conflicts_blocking(evaluator=evaluator, vendor_id=vendor_id).select_related("vendor").first()
     if declaration is None:
         return None
     return _(
@@ -452,8 +451,7 @@ def check_runs_sweep(*, stale_seconds: int | None = None) -> int:
     stale = list(CheckRun.objects.filter(
         Q(status=CheckRunStatus.QUEUED, enqueued_at__lt=cutoff) | Q(status=CheckRunStatus.RUNNING, started_at__lt=cutoff)
     ))
-    for run in stale:
-        CheckRun.objects.filter(pk=run.pk, generation=run.generation).update(enqueued_at=timezone.now())
+    CheckRun.objects.filter(pk__in=[run.pk for run in stale]).update(enqueued_at=timezone.now())
     _check_runs_enqueue(stale)
     return len(stale)
 
@@ -461,11 +459,9 @@ def check_runs_sweep(*, stale_seconds: int | None = None) -> int:
 
 # Evaluator's workbench ---------------------------------------------------------------------------
 
-def independence_declare(*, application: Application, evaluator) -> "models.IndependenceStatement":
+def independence_declare(*, application: Application, evaluator) -> IndependenceStatement:
     """An assigned evaluator states, before seeing the application, that no relation with its vendor
     falls within the cooling-off period; a declared conflict makes the statement impossible."""
-    from .models import IndependenceStatement
-
     if not role_permits(application, evaluator, Role.EVALUATOR):
         raise NotFoundError(_("Not found."))
     reason = conflict_reason(evaluator=evaluator, vendor_id=application.vendor_id)
@@ -493,8 +489,6 @@ def _require_independence(app: Application, actor) -> None:
 
 def clarification_ask(*, application: Application, actor, body: str, requirement_code: str = ""):
     """An assigned evaluator (or staff) asks the vendor a question; the vendor is told by e-mail."""
-    from .models import Clarification
-
     if not (role_permits(application, actor, Role.EVALUATOR) or user_has_role(actor, Role.STAFF)):
         raise NotFoundError(_("Not found."))
     _require_independence(application, actor)
@@ -515,8 +509,6 @@ def clarification_ask(*, application: Application, actor, body: str, requirement
 
 def clarification_reply(*, parent, actor, body: str):
     """The vendor or the certification body replies in a clarification thread."""
-    from .models import Clarification
-
     app = parent.application
     allowed = (is_vendor_member(app, actor) or role_permits(app, actor, Role.EVALUATOR)
                or user_has_role(actor, Role.STAFF))
@@ -539,8 +531,6 @@ def _clarification_notify(clarification_id: int) -> None:
     from accounts.tasks import email_send_task
     from registry.models import VendorMembership
 
-    from .models import Clarification
-
     item = Clarification.objects.select_related("application").get(pk=clarification_id)
     app = item.application
     if item.author_id and is_vendor_member(app, item.author):
@@ -552,10 +542,8 @@ def _clarification_notify(clarification_id: int) -> None:
                                                         "requirement": item.requirement_code})
 
 
-def evidence_file_attach(*, application: Application, requirement_code: str, actor, file) -> "models.EvidenceFile":
+def evidence_file_attach(*, application: Application, requirement_code: str, actor, file) -> EvidenceFile:
     """An assigned evaluator attaches a file to a case result; stored under its SHA-256."""
-    from .models import EvidenceFile
-
     if not role_permits(application, actor, Role.EVALUATOR):
         raise PermissionDeniedError(_("Only an evaluator assigned to this application may attach evidence."))
     _require_independence(application, actor)

@@ -100,8 +100,12 @@ def _search_document(product: Product) -> str:
 
 
 def _products_reindex(*, vendor: Vendor) -> None:
-    for product in vendor.products.select_related("vendor"):
-        Product.objects.filter(pk=product.pk).update(search_document=_search_document(product))
+    """The vendor's names are part of each product's search document."""
+    products = list(vendor.products.all())
+    for product in products:
+        product.vendor = vendor
+        product.search_document = _search_document(product)
+    Product.objects.bulk_update(products, ["search_document"], batch_size=500)
 
 
 def product_create(*, vendor: Vendor, actor, name: str, category: str, **fields) -> Product:

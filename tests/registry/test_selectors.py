@@ -24,3 +24,17 @@ def test_product_get_uncertified_product_is_not_found_for_others(product_version
         product_get(user=other_vendor_member, pk=product_version.product_id)
     with pytest.raises(NotFoundError):
         product_get(user=AnonymousUser(), pk=product_version.product_id)
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_vendor_update_reindexes_product_search_in_fixed_queries(count, staff, django_assert_max_num_queries):
+    from registry.models import Product
+    from registry.selectors import products_search
+    from registry.services import vendor_update
+    from tests.factories import ProductFactory, VendorFactory
+
+    vendor = VendorFactory()
+    ProductFactory.create_batch(count, vendor=vendor)
+    with django_assert_max_num_queries(10):  # the same for 1 and 6 products: one select, one bulk update
+        vendor_update(vendor=vendor, actor=staff, legal_name="Công ty Cổ phần Đá Quý An Ninh")
+    assert products_search(Product.objects.all(), "da quy an ninh").count() == count
