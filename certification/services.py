@@ -59,7 +59,7 @@ from .models import (
     EvidenceFile,
     IndependenceStatement,
 )
-from .selectors import conflicts_blocking
+from .selectors import conflicts_blocking, independence_gate
 from .sniff import sniff, type_allowed
 from .workflow import TRANSITIONS, Context, blocking_guard, is_vendor_member, role_permits
 
@@ -334,7 +334,7 @@ def case_result_record(*, application: Application, requirement_code: str, actor
         app = Application.objects.select_for_update().get(pk=application.pk)
         if not role_permits(app, actor, Role.EVALUATOR):
             raise PermissionDeniedError(_("Only an evaluator assigned to this application may record results."))
-        _require_independence(app, actor)
+        independence_gate(application=app, user=actor)
         if app.status != S.IN_EVALUATION:
             raise TransitionNotAllowed(_("Results can only be recorded while the application is in evaluation."))
         case = (app.cases.select_for_update().select_related("requirement")
@@ -479,19 +479,11 @@ def independence_declared(*, application: Application, evaluator) -> bool:
     return application.independence_statements.filter(evaluator_id=evaluator.pk).exists()
 
 
-def _require_independence(app: Application, actor) -> None:
-    if user_has_role(actor, Role.EVALUATOR) and not independence_declared(application=app, evaluator=actor):
-        raise PermissionDeniedError(
-            _("Declare your independence from this vendor before working on the application."),
-            code="independence_required",
-        )
-
-
 def clarification_ask(*, application: Application, actor, body: str, requirement_code: str = ""):
     """An assigned evaluator (or staff) asks the vendor a question; the vendor is told by e-mail."""
     if not (role_permits(application, actor, Role.EVALUATOR) or user_has_role(actor, Role.STAFF)):
         raise NotFoundError(_("Not found."))
-    _require_independence(application, actor)
+    independence_gate(application=application, user=actor)
     body = (body or "").strip()
     if not body:
         raise ApplicationError(_("Write the question."), code="invalid", details={"body": ["required"]})
@@ -546,7 +538,7 @@ def evidence_file_attach(*, application: Application, requirement_code: str, act
     """An assigned evaluator attaches a file to a case result; stored under its SHA-256."""
     if not role_permits(application, actor, Role.EVALUATOR):
         raise PermissionDeniedError(_("Only an evaluator assigned to this application may attach evidence."))
-    _require_independence(application, actor)
+    independence_gate(application=application, user=actor)
     if application.status != S.IN_EVALUATION:
         raise TransitionNotAllowed(_("Evidence can only be attached while the application is in evaluation."))
     case = application.cases.filter(requirement__code=requirement_code).first()

@@ -89,3 +89,16 @@ def test_evidence_file_attach(in_evaluation, evaluator, evaluator2, settings):
                              file=upload("x.pdf", PDF_BYTES))
     assert exc.value.status_code == 413
     assert EvidenceFile.objects.count() == 1
+
+
+def test_independence_required_whatever_other_roles(in_evaluation, staff):
+    from accounts.roles import user_role_add
+    from certification.models import Assignment
+    from certification.services import case_result_record
+
+    user_role_add(staff, "evaluator")
+    Assignment.objects.create(application=in_evaluation, evaluator=staff)
+    with pytest.raises(PermissionDeniedError) as exc:
+        case_result_record(application=in_evaluation, requirement_code="FW-01", actor=staff, result="pass")
+    assert exc.value.code == "independence_required"
+    assert not in_evaluation.cases.get(requirement__code="FW-01").versions.exists()
