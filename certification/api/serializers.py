@@ -139,8 +139,7 @@ class CaseWithHistorySerializer(CaseSerializer):
 
     @extend_schema_field(CaseVersionSerializer(many=True))
     def get_history(self, obj: CaseResult) -> list:
-        history = self.context["history"] if "history" in self.context else obj.versions.all()
-        return CaseVersionSerializer(history, many=True, context=self._child_context(obj)).data
+        return CaseVersionSerializer(obj.versions.all(), many=True, context=self._child_context(obj)).data
 
     @extend_schema_field(EvidenceFileSerializer(many=True))
     def get_evidence_files(self, obj: CaseResult) -> list:
@@ -355,7 +354,8 @@ class ApplicationDetailSerializer(ApplicationSerializer):
         user = _caller(self.context)
         if user is None or not any(a.evaluator_id == user.pk for a in obj.assignments.all()):
             return None
-        statement = obj.independence_statements.filter(evaluator_id=user.pk).first()
+        # from the rows the application selectors prefetched (the independence gate reads them too)
+        statement = next((s for s in obj.independence_statements.all() if s.evaluator_id == user.pk), None)
         return {"declared": statement is not None, "declared_at": statement.declared_at if statement else None}
 
 

@@ -156,6 +156,15 @@ class ApplicationDetailView(generics.RetrieveAPIView):
         return application
 
 
+class ApplicationScopedMixin:
+    """Views under applications/{id}/: the application as the caller may see it (else 404), read once."""
+
+    def get_application(self):
+        if not hasattr(self, "_application"):
+            self._application = application_scoped_get(user=self.request.user, pk=self.kwargs["pk"])
+        return self._application
+
+
 class LimitedUploadMixin:
     """Multipart uploads of at most ARTIFACT_MAX_BYTES, refused as early as the size is known."""
 
@@ -183,7 +192,7 @@ class LimitedUploadMixin:
         return data
 
 
-class ApplicationArtifactView(LimitedUploadMixin, APIView):
+class ApplicationArtifactView(ApplicationScopedMixin, LimitedUploadMixin, APIView):
 
     @extend_schema(
         summary=_("Upload an artifact (multipart: kind, file)"),
@@ -193,14 +202,14 @@ class ApplicationArtifactView(LimitedUploadMixin, APIView):
         tags=["applications"],
     )
     def post(self, request, pk: int):
-        app = application_get(user=request.user, pk=pk)
+        app = self.get_application()
         serializer = ArtifactUploadSerializer(data=self.upload_data(request))
         serializer.is_valid(raise_exception=True)
         artifact = artifact_upload(application=app, actor=request.user, **serializer.validated_data)
         return Response(ArtifactSerializer(artifact).data, status=status.HTTP_201_CREATED)
 
 
-class ApplicationActionView(APIView):
+class ApplicationActionView(ApplicationScopedMixin, APIView):
     @extend_schema(
         summary=_("Take a workflow action (submit, assign, complete, certify, ...)"),
         request=ApplicationActionSerializer,
@@ -208,7 +217,7 @@ class ApplicationActionView(APIView):
         tags=["applications"],
     )
     def post(self, request, pk: int):
-        app = application_get(user=request.user, pk=pk)
+        app = self.get_application()  # the service locks and re-reads the row; the full one is read after it
         serializer = ApplicationActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         application_transition(application=app, actor=request.user, **serializer.validated_data)
@@ -222,7 +231,7 @@ def _case_response(request, app, requirement_code: str) -> Response:
     return Response(CaseWithHistorySerializer(case, context={"request": request}).data)
 
 
-class ApplicationCaseView(APIView):
+class ApplicationCaseView(ApplicationScopedMixin, APIView):
     @extend_schema(
         summary=_("One test case with its history and evidence files"),
         description=_("History lists every change, oldest first: who, when, the old and the new result and notes."),
@@ -230,8 +239,7 @@ class ApplicationCaseView(APIView):
         tags=["workbench"],
     )
     def get(self, request, pk: int, requirement_code: str):
-        app = application_scoped_get(user=request.user, pk=pk)
-        return _case_response(request, app, requirement_code)
+        return _case_response(request, self.get_application(), requirement_code)
 
     @extend_schema(
         summary=_("Record the result of one test case (assigned evaluator)"),
@@ -241,7 +249,7 @@ class ApplicationCaseView(APIView):
         tags=["applications"],
     )
     def put(self, request, pk: int, requirement_code: str):
-        app = application_scoped_get(user=request.user, pk=pk)
+        app = self.get_application()
         serializer = CaseResultInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case_result_record(application=app, requirement_code=requirement_code, actor=request.user,
@@ -250,15 +258,6 @@ class ApplicationCaseView(APIView):
 
 
 # Evaluator's workbench -------------------------------------------------------------------------
-
-class ApplicationScopedMixin:
-    """Views under applications/{id}/: the application as the caller may see it (else 404), read once."""
-
-    def get_application(self):
-        if not hasattr(self, "_application"):
-            self._application = application_scoped_get(user=self.request.user, pk=self.kwargs["pk"])
-        return self._application
-
 
 @extend_schema_view(
     get=extend_schema(
@@ -285,8 +284,8 @@ class ConflictListView(generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         serializer = ConflictInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # the new row already carries the evaluator and vendor objects the serializer reads
         declaration = conflict_declare(evaluator=request.user, **serializer.validated_data)
-        declaration = conflict_list(user=request.user).get(pk=declaration.pk)
         return Response(ConflictSerializer(declaration).data, status=status.HTTP_201_CREATED)
 
 
@@ -360,7 +359,7 @@ class ClarificationListView(ApplicationScopedMixin, generics.ListCreateAPIView):
         return Response(self.get_serializer(thread).data, status=status.HTTP_201_CREATED)
 
 
-class EvidenceUploadView(LimitedUploadMixin, APIView):
+class EvidenceUploadView(ApplicationScopedMixin, LimitedUploadMixin, APIView):
     @extend_schema(
         summary=_("Attach an evidence file to a test case (assigned evaluator, multipart: file)"),
         description=_("Stored under its SHA-256; the case's evidence files list it with a download link."),
@@ -370,7 +369,7 @@ class EvidenceUploadView(LimitedUploadMixin, APIView):
         tags=["workbench"],
     )
     def post(self, request, pk: int, requirement_code: str):
-        app = application_scoped_get(user=request.user, pk=pk)
+        app = self.get_application()
         serializer = EvidenceUploadSerializer(data=self.upload_data(request))
         serializer.is_valid(raise_exception=True)
         item = evidence_file_attach(application=app, requirement_code=requirement_code, actor=request.user,
@@ -379,7 +378,7 @@ class EvidenceUploadView(LimitedUploadMixin, APIView):
         return Response(EvidenceFileSerializer(item, context=context).data, status=status.HTTP_201_CREATED)
 
 
-class EvidenceDownloadView(APIView):
+class EvidenceDownloadView(ApplicationScopedMixin, APIView):
     @extend_schema(
         summary=_("Download an evidence file"),
         description=_("Staff, certifiers, the assigned evaluators and the vendor. The Content-Digest header "
@@ -388,14 +387,14 @@ class EvidenceDownloadView(APIView):
         tags=["workbench"],
     )
     def get(self, request, pk: int, evidence_id: int):
-        app = application_scoped_get(user=request.user, pk=pk)
+        app = self.get_application()
         independence_gate(application=app, user=request.user)
         item = evidence_file_get(application=app, pk=evidence_id)
         return stored_file_response(field_file=item.file, name=item.original_name, content_type=item.content_type,
                                     sha256=item.sha256)
 
 
-class ArtifactDownloadView(APIView):
+class ArtifactDownloadView(ApplicationScopedMixin, APIView):
     @extend_schema(
         summary=_("Download an artifact (installer, SBOM, manual, ...)"),
         description=_("The vendor, staff, certifiers and the assigned evaluators (after their statement of "
@@ -404,7 +403,7 @@ class ArtifactDownloadView(APIView):
         tags=["applications"],
     )
     def get(self, request, pk: int, artifact_id: int):
-        app = application_scoped_get(user=request.user, pk=pk)
+        app = self.get_application()
         independence_gate(application=app, user=request.user)
         item = artifact_get(application=app, pk=artifact_id)
         return stored_file_response(field_file=item.file, name=item.original_name, content_type=item.content_type,
@@ -439,7 +438,7 @@ class ApplicationLiveStateView(APIView):
         return Response(ApplicationLiveStateSerializer(state).data, headers={"Cache-Control": "no-store"})
 
 
-class CheckRetryView(APIView):
+class CheckRetryView(ApplicationScopedMixin, APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
@@ -453,8 +452,7 @@ class CheckRetryView(APIView):
                                      description=_("The check's key, e.g. artifact.integrity."))],
     )
     def post(self, request, pk: int, check_key: str):
-        app = application_scoped_get(user=request.user, pk=pk)
-        runs = check_runs_by_key(application=app, check_key=check_key)
+        runs = check_runs_by_key(application=self.get_application(), check_key=check_key)
         run = check_run_retry(check_run=runs[0], actor=request.user)  # the one in error, if any
         run.case = runs[0].case
         return Response(CheckSerializer(check_run_row(run=run)).data, status=status.HTTP_202_ACCEPTED)

@@ -69,6 +69,7 @@ def test_public_api_product_filters(anon, scheme, staff):
     page = anon.get(f"{API}products/", {"page_size": 2}).json()
     assert page["count"] == 3 and len(page["results"]) == 2 and page["next"] and page["previous"] is None
     assert mvn.made_in_vietnam
+    assert anon.get(f"{API}products/{mvn.pk}/").json()["made_in_vietnam"] is True
 
 
 def test_public_api_product_filterset_works_with_a_plain_querydict(scheme):

@@ -38,6 +38,7 @@ def test_vendor_me_api_patch_updates_through_the_service(api_client, vendor_memb
 def test_vendor_me_api_patch_ignores_verified_at(api_client, vendor_member):
     response = auth(api_client, vendor_member).patch(ME, {"verified_at": "2025-01-01T00:00:00Z"}, format="json")
     assert response.status_code == 200 and response.json()["verified_at"] is None
+    assert Vendor.objects.get(pk=vendor_member.vendor_membership.vendor_id).verified_at is None
 
 
 def test_vendor_me_api_tax_code_change_is_locked(api_client, vendor_member):

@@ -406,10 +406,11 @@ def test_workbench_api_clarification_threads(api_client, evaluator, vendor_membe
 
 
 def test_workbench_api_clarification_refusals_change_nothing(api_client, evaluator, evaluator2, vendor_member,
-                                                             other_vendor_member, certifier, app, b_app):
+                                                             other_vendor_member, certifier, staff, app, b_app):
     from certification.services import clarification_ask
 
     url = f"{API}applications/{app.pk}/clarifications/"
+    b_thread = clarification_ask(application=b_app, actor=staff, body="Câu hỏi cho nhà cung cấp B")
     before = _counts()
     auth(api_client, evaluator)
     # asking before the statement of independence
@@ -428,6 +429,7 @@ def test_workbench_api_clarification_refusals_change_nothing(api_client, evaluat
     assert "NOPE-99" in error["message"]
     # a parent from another application is not found here
     b_thread_url = f"{API}applications/{b_app.pk}/clarifications/"
+    assert_error(api_client.post(url, {"body": "Trả lời", "parent": b_thread.pk}, format="json"), 404, "not_found")
     assert_error(api_client.post(url, {"body": "Trả lời", "parent": 999999}, format="json"), 404, "not_found")
     # the vendor replies but does not open threads; a certifier only reads
     assert_error(auth(api_client, vendor_member).post(url, {"body": "Hỏi lại"}, format="json"), 403,
@@ -677,7 +679,7 @@ def test_workbench_api_artifact_download(api_client, with_artifacts, journey, ev
     assert api_client.get(url).status_code == 404
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=evaluator).key}")
     assert api_client.get(url).json()["error"]["code"] == "independence_required"
-    api_client.post(f"/api/v1/applications/{app.pk}/independence/")
+    assert api_client.post(f"/api/v1/applications/{app.pk}/independence/").status_code == 201
     response = api_client.get(url)
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
     digest = base64.b64encode(hashlib.sha256(PDF_BYTES).digest()).decode()
