@@ -35,6 +35,7 @@ from registry.services import (
     vendor_update,
     vendor_verify,
 )
+from registry.templatetags.registry_labels import choice_label
 
 from .choices import ApplicationAction, CheckRunStatus
 from .choices import ApplicationStatus as S
@@ -53,9 +54,12 @@ from .forms import (
 from .models import Application, CheckRun, ConflictDeclaration
 from .scoring import application_pass_outcome
 from .selectors import (
+    DECIDED_STATES,
+    VENDOR_SIDE_ACTIONS,
     application_get,
     application_list,
     artifact_get,
+    conflict_blocking,
     evaluation_report_latest,
     independence_gate,
     sbom_component_list,
@@ -70,7 +74,6 @@ from .services import (
     clarification_ask,
     clarification_reply,
     conflict_declare,
-    conflict_reason,
     evidence_file_attach,
     independence_declare,
     independence_declared,
@@ -86,9 +89,6 @@ from .workflow import (
     role_permits,
 )
 
-VENDOR_ACTIONS = {ApplicationAction.CREATE, ApplicationAction.SUBMIT, ApplicationAction.WITHDRAW,
-                  ApplicationAction.APPEAL}
-VENDOR_OUTCOME_STATES = {S.APPEALED, S.CERTIFIED, S.REJECTED}
 ACTION_STYLES = {
     ApplicationAction.CERTIFY: "btn-ok", ApplicationAction.REJECT: "btn-danger",
     ApplicationAction.WITHDRAW: "btn-danger", ApplicationAction.UPHOLD: "btn-danger",
@@ -107,13 +107,6 @@ def role_required(role: str):
             return view(request, *args, **kwargs)
         return wrapped
     return decorator
-
-
-def _application_or_404(request, pk: int) -> Application:
-    try:
-        return application_get(user=request.user, pk=pk)
-    except NotFoundError as exc:
-        raise Http404(str(exc)) from exc
 
 
 def _safe_next(request, default: str) -> str:
@@ -274,29 +267,20 @@ def _blocked_actions(app, user) -> list[dict]:
 
 def _evaluator_choices(app) -> list[dict]:
     users = get_user_model().objects.filter(groups__name=Role.EVALUATOR, is_active=True).order_by("email")
-    return [{"email": u.email, "name": u.display_name, "conflict": conflict_reason(evaluator=u, vendor_id=app.vendor_id)}
-            for u in users]
+    # The vendor's declarations in one query, judged by the selectors' rule, rather than a query per evaluator.
+    conflicted = {d.evaluator_id for d in ConflictDeclaration.objects.filter(vendor_id=app.vendor_id)
+                  if conflict_blocking(declaration=d)}
+    return [{"email": u.email, "name": u.display_name, "conflict": u.pk in conflicted} for u in users]
 
 
-def _status_label(code: str) -> str:
-    try:
-        return S(code).label
-    except ValueError:
-        return code
+def _can_score(app: Application, user, case) -> bool:
+    """An assigned evaluator scores during the evaluation, but not an automated case while its check runs."""
+    return is_assigned_evaluator(app, user) and app.status == S.IN_EVALUATION and not (
+        case.requirement.method == RequirementMethod.AUTOMATED and case.result in (R.PENDING, R.RUNNING))
 
 
-def _result_label(code: str) -> str:
-    try:
-        return R(code).label
-    except ValueError:
-        return code
-
-
-def _kind_label(code: str) -> str:
-    try:
-        return ArtifactKind(code).label
-    except ValueError:
-        return code
+def _evidence_text(case) -> str:
+    return json.dumps(case.evidence, ensure_ascii=False, indent=2, default=str) if case.evidence else ""
 
 
 def _application_context(request, app: Application, **extra) -> dict:
@@ -305,31 +289,29 @@ def _application_context(request, app: Application, **extra) -> dict:
     assigned = is_assigned_evaluator(app, user)
     events = []
     for event in app.events.all():
-        own_side = event.action in VENDOR_ACTIONS
+        own_side = event.action in VENDOR_SIDE_ACTIONS
         events.append({
             "event": event,
             # Vendors see who acted on their side; the certification body acts as one.
             "who": event.actor_repr if (not vendor_view or own_side) else _("Certification body"),
             "evaluators": [] if vendor_view else event.data.get("evaluators", []),
             "certificate": event.data.get("certificate"),
-            "to_label": _status_label(event.to_status),
+            "to_label": choice_label(S, event.to_status),
         })
     cases = []
-    for case in app.cases.select_related("requirement").order_by("requirement__order", "requirement__code"):
-        req = case.requirement
+    for case in app.cases.all():  # prefetched by application_get, in scheme order, with the requirement
         cases.append({
             "case": case,
-            "requirement": req,
-            "automated": req.method == RequirementMethod.AUTOMATED,
-            "evidence": json.dumps(case.evidence, ensure_ascii=False, indent=2, default=str) if case.evidence else "",
-            "can_score": assigned and app.status == S.IN_EVALUATION and not (
-                req.method == RequirementMethod.AUTOMATED and case.result in (R.PENDING, R.RUNNING)),
+            "requirement": case.requirement,
+            "automated": case.requirement.method == RequirementMethod.AUTOMATED,
+            "evidence": _evidence_text(case),
+            "can_score": _can_score(app, user, case),
         })
     check_runs = list(app.check_runs.select_related("case__requirement"))
     can_retry = user_has_role(user, Role.STAFF) or assigned
     actions = _action_entries(app, user)
     # The certification body sees the pass rule at any time; the vendor once a decision is made (as in the API).
-    show_outcome = app.status in VENDOR_OUTCOME_STATES if vendor_view else app.status != S.DRAFT
+    show_outcome = app.status in DECIDED_STATES if vendor_view else app.status != S.DRAFT
     outcome = application_pass_outcome(application=app) if show_outcome and cases else None
     staff_view = user_has_role(user, Role.STAFF)
     context = {
@@ -344,7 +326,7 @@ def _application_context(request, app: Application, **extra) -> dict:
         "events": events,
         "artifacts": list(app.artifacts.all()),
         # Vulnerability findings from the SBOM check, where that part of the process exists.
-        "findings": list(app.findings.order_by("status", "osv_id")) if hasattr(app, "findings") else [],
+        "findings": sorted(app.findings.all(), key=lambda f: (f.status, f.osv_id)),  # prefetched
         "upload_form": extra.pop("upload_form", None) or ArtifactUploadForm(),
         "can_upload": vendor_view and app.status in UPLOAD_STATES,
         "cases": cases,
@@ -361,7 +343,7 @@ def _application_context(request, app: Application, **extra) -> dict:
         "assignments": [] if vendor_view else list(app.assignments.select_related("evaluator")),
         "posted": request.POST if request.method == "POST" else {},
         "posted_evaluators": request.POST.getlist("evaluators") if request.method == "POST" else [],
-        "required_kinds": [_kind_label(k) for k in app.scheme.documents_for(app.level)],
+        "required_kinds": [choice_label(ArtifactKind, k) for k in app.scheme.documents_for(app.level)],
     }
     context.update(extra)
     return context
@@ -369,7 +351,10 @@ def _application_context(request, app: Application, **extra) -> dict:
 
 def _application_load(request, pk: int) -> Application:
     """The application through the scoping selector (another vendor's is 404), read afresh each call."""
-    return _application_or_404(request, pk)
+    try:
+        return application_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
 
 
 def _report_for(user, app: Application):
@@ -503,8 +488,6 @@ def evaluator_queue(request):
 
 def _case_context(request, app, case, form=None) -> dict:
     req = case.requirement
-    can_score = (is_assigned_evaluator(app, request.user) and app.status == S.IN_EVALUATION
-                 and not (req.method == RequirementMethod.AUTOMATED and case.result in (R.PENDING, R.RUNNING)))
     initial = {"result": case.result if case.result in ("pass", "fail", "not_applicable") else None,
                "notes": case.notes}
     codes = list(app.cases.order_by("requirement__order", "requirement__code")
@@ -514,15 +497,15 @@ def _case_context(request, app, case, form=None) -> dict:
         "case": case,
         "requirement": req,
         "automated": req.method == RequirementMethod.AUTOMATED,
-        "evidence": json.dumps(case.evidence, ensure_ascii=False, indent=2, default=str) if case.evidence else "",
-        "versions": [{"version": v, "old_label": _result_label(v.old_result) if v.old_result else "",
-                      "new_label": _result_label(v.new_result)}
+        "evidence": _evidence_text(case),
+        "versions": [{"version": v, "old_label": choice_label(R, v.old_result) if v.old_result else "",
+                      "new_label": choice_label(R, v.new_result)}
                      for v in case.versions.order_by("-created_at", "-id")],
         "form": form or CaseResultForm(initial=initial),
-        "can_score": can_score,
+        "can_score": _can_score(app, request.user, case),
         "evidence_files": list(case.evidence_files.all()),
         "evidence_form": EvidenceFileForm(),
-        "siblings": [{"code": c, "result": r, "label": _result_label(r)} for c, r in codes],
+        "siblings": [{"code": c, "result": r, "label": choice_label(R, r)} for c, r in codes],
     }
 
 

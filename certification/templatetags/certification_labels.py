@@ -4,27 +4,21 @@ from django import template
 
 from certification.choices import ApplicationAction, ApplicationStatus
 from registry.choices import RequirementGroup
+from registry.templatetags.registry_labels import choice_label
 
 register = template.Library()
 
 
-def _label(choices, code):
-    try:
-        return choices(code).label
-    except ValueError:
-        return code
-
-
 @register.filter
 def application_status_label(code):
-    return _label(ApplicationStatus, code)
+    return choice_label(ApplicationStatus, code)
 
 
 @register.filter
 def application_action_label(code):
-    return _label(ApplicationAction, code)
+    return choice_label(ApplicationAction, code)
 
 
 @register.filter
 def requirement_group_label(code):
-    return _label(RequirementGroup, code)
+    return choice_label(RequirementGroup, code)

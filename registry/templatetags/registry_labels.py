@@ -8,23 +8,24 @@ from registry.choices import CertificateAction, CertificateStatus, Level
 register = template.Library()
 
 
-def _label(choices, code):
+def choice_label(choices, code):
+    """The label of `code` in a TextChoices class; an unknown code is still better shown than hidden."""
     try:
         return choices(code).label
     except ValueError:
-        return code  # an unknown code is still better shown than hidden
+        return code
 
 
 @register.filter
 def level_label(code):
-    return _label(Level, code)
+    return choice_label(Level, code)
 
 
 @register.filter
 def certificate_status_label(code):
-    return _label(CertificateStatus, code)
+    return choice_label(CertificateStatus, code)
 
 
 @register.filter
 def certificate_action_label(code):
-    return _label(CertificateAction, code)
+    return choice_label(CertificateAction, code)

@@ -62,17 +62,3 @@ def query_replace(context, **changes) -> str:
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
 
-
-@register.filter
-def certificate_status_label(status: str) -> str:
-    from registry.choices import CertificateStatus
-
-    return dict(CertificateStatus.choices).get(str(status), status)
-
-
-@register.filter
-def certificate_action_label(action: str) -> str:
-    from registry.choices import CertificateAction
-
-    return dict(CertificateAction.choices).get(str(action), action)
-

@@ -1,11 +1,18 @@
 """The shared application page and the role desks: scoping, role content, and refused actions."""
 
-import pytest
-from django.urls import reverse
+import re
+from datetime import timedelta
 
-from certification.services import application_create, application_transition
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from certification.services import application_create, application_transition, conflict_declare
 from registry.selectors import vendor_for_user
-from tests.factories import ProductVersionFactory, upload
+from tests.factories import ProductVersionFactory, UserFactory, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +105,7 @@ def test_case_score_records_result_and_keeps_history(client, journey, with_artif
     client.force_login(evaluator)
     url = reverse("certification:case_score", args=[app.pk, "FW-01"])
     # Before the independence statement the case page sends the evaluator to declare it.
-    assert client.post(url, {"result": "pass"}).status_code in (302, 403)
+    assert client.post(url, {"result": "pass"}).status_code == 302
     assert not app.cases.get(requirement__code="FW-01").versions.exists()
     client.post(reverse("certification:independence_declare", args=[app.pk]))
     page = client.get(url).content.decode()
@@ -213,3 +220,34 @@ def test_application_detail_vendor_sees_pass_rule_only_after_decision(client, jo
     assert 'id="outcome-heading"' not in client.get(url).content.decode()
     application_transition(application=app, action="reject", actor=certifier, note="Không đạt")
     assert 'id="outcome-heading"' in client.get(url).content.decode()
+
+
+def test_application_detail_marks_conflicted_evaluators_in_fixed_queries(client, journey, with_artifacts, staff,
+                                                                         evaluator, evaluator2,
+                                                                         django_assert_max_num_queries):
+    app = journey(with_artifacts, "submitted")
+    today = timezone.localdate()
+    conflict_declare(evaluator=evaluator2, vendor=app.vendor, relation="consulting",
+                     started_on=today - timedelta(days=30))
+    # Ended before the cooling-off period: no longer a conflict.
+    past = UserFactory(role="evaluator", email="past@lab.vn")
+    conflict_declare(evaluator=past, vendor=app.vendor, relation="employment",
+                     started_on=today - timedelta(days=settings.CONFLICT_COOLING_OFF_DAYS + 400),
+                     ended_on=today - timedelta(days=settings.CONFLICT_COOLING_OFF_DAYS + 10))
+    client.force_login(staff)
+    url = reverse("certification:application_detail", args=[app.pk])
+    client.get(url)  # warm the session and role caches
+    with CaptureQueriesContext(connection) as few:
+        html = client.get(url).content.decode()
+
+    def option(email):
+        return re.search(rf'<option value="{re.escape(email)}"[^>]*>[^<]*</option>', html).group(0)
+
+    assert "đã khai báo xung đột lợi ích" in option("evaluator2@lab.vn")
+    assert "xung đột" not in option("evaluator@lab.vn") and "xung đột" not in option("past@lab.vn")
+    # More evaluators to choose from cost no more queries (no conflict lookup per evaluator).
+    for n in range(8):
+        UserFactory(role="evaluator", email=f"extra{n}@lab.vn")
+    with django_assert_max_num_queries(len(few)):
+        html = client.get(url).content.decode()
+    assert html.count('<option value="extra') == 8
