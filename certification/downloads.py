@@ -8,14 +8,16 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import NotFoundError
 
 
-def stored_file_response(*, field_file, name: str, content_type: str, sha256: str) -> FileResponse:
-    """Always an attachment, so an uploaded file never renders as a page of this site; the
-    Content-Digest header lets the reader check what they received."""
+def stored_file_response(*, field_file, name: str, content_type: str, sha256: str,
+                         inline: bool = False) -> FileResponse:
+    """An attachment unless `inline` (only for files this site rendered itself, never uploads, which
+    must not render as a page of this site); the Content-Digest header lets the reader check what
+    they received."""
     try:
         handle = field_file.open("rb")
     except OSError:
         raise NotFoundError(_("The stored file cannot be found.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=name,
+    response = FileResponse(handle, as_attachment=not inline, filename=name,
                             content_type=content_type or "application/octet-stream")
     response["Content-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
     response["Cache-Control"] = "private, no-store"

@@ -1,16 +1,14 @@
 """Downloading the evaluation report (pages and API share the response). Who gets which copy, and
 when, is certification.selectors.evaluation_report_latest's rule."""
 
-import base64
-
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from config.errors import NotFoundError
 
 from .choices import ReportEdition
+from .downloads import stored_file_response
 from .models import EvaluationReport
 from .selectors import evaluation_report_latest
 
@@ -21,17 +19,9 @@ def evaluation_report_filename(report: EvaluationReport) -> str:
 
 
 def evaluation_report_response(report: EvaluationReport) -> FileResponse:
-    """Stream the stored PDF with its SHA-256 in Content-Digest; NotFoundError when the file is gone."""
-    try:
-        handle = report.file.open("rb")
-    except OSError:
-        raise NotFoundError(_("The stored report file cannot be found.")) from None
-    # Inline: the file is ours (rendered by the registry), so a browser may show it.
-    response = FileResponse(handle, as_attachment=False, filename=evaluation_report_filename(report),
-                            content_type="application/pdf")
-    response["Content-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(report.sha256)).decode()}:"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """Stream the stored PDF inline (the site rendered it) with its SHA-256 in Content-Digest."""
+    return stored_file_response(field_file=report.file, name=evaluation_report_filename(report),
+                                content_type="application/pdf", sha256=report.sha256, inline=True)
 
 
 @require_safe
