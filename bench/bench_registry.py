@@ -48,7 +48,7 @@ def load(rows: list[dict]) -> list[str]:
     from django.utils import timezone
 
     from registry.models import Certificate, Product, ProductVersion, Scheme, Vendor
-    from registry.text import fold
+    from registry.services import _search_document
 
     call_command("load_schemes", verbosity=0, stdout=open(os.devnull, "w"))
     schemes = {s.category: s for s in Scheme.objects.filter(is_current=True)}
@@ -65,9 +65,10 @@ def load(rows: list[dict]) -> list[str]:
             continue
         seen.add((vendor.legal_name, name))
         category = rng.choice(CATEGORIES)
-        products.append(Product(vendor=vendor, name=name, category=category, description_en=r.get("Module Type", ""),
-                                made_in_vietnam=rng.random() < 0.2,
-                                search_document=fold(f"{name} {vendor.legal_name} {vendor.tax_code}")))
+        product = Product(vendor=vendor, name=name, category=category, description_en=r.get("Module Type", ""),
+                          made_in_vietnam=rng.random() < 0.2)
+        product.search_document = _search_document(product)  # what product_create stores, without its queries
+        products.append(product)
     Product.objects.bulk_create(products, batch_size=1000)
     versions = [ProductVersion(product=p, version="1.0") for p in products]
     ProductVersion.objects.bulk_create(versions, batch_size=1000)

@@ -20,21 +20,15 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Value, When
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from registry.choices import ArtifactKind, Level, RequirementMethod
-from registry.documents import (
-    ISSUER_NAME_EN,
-    ISSUER_NAME_VI,
-    certificate_fonts,
-    certificate_url_fetcher,
-)
+from registry.documents import DATE_FORMAT, bilingual, document_context, pdf_render
 from trust.canonical import canonical_json
 
-from .choices import SEVERITY_RANK, ApplicationAction, FindingStatus, ReportEdition, SeverityRating
+from .choices import ApplicationAction, FindingStatus, ReportEdition, SeverityRating
 from .choices import CaseResultValue as R
-from .findings import vulnerability_threshold
+from .findings import severity_at_or_above, vulnerability_threshold
 from .models import (
     Application,
     ApplicationEvent,
@@ -51,7 +45,6 @@ logger = logging.getLogger(__name__)
 
 FINDINGS_MAX = 200  # rows printed; the counts above the table always cover every finding
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
-DATE_FORMAT = "%d/%m/%Y"
 
 # Requirement groups of the scheme files (certification/schemes/scheme.schema.json). The report is
 # bilingual whatever the reader's language, so both names are data here, as scheme titles are.
@@ -69,17 +62,9 @@ GROUP_NAMES = {
 SEVERITY_ORDER = ["critical", "high", "medium", "low", "none", "unknown"]
 
 
-def _bilingual(label) -> dict:
-    with translation.override("vi"):
-        vi = str(label)
-    with translation.override("en"):
-        en = str(label)
-    return {"vi": vi, "en": en}
-
-
 def _choice(choices, code: str) -> dict:
     try:
-        return _bilingual(choices(code).label)
+        return bilingual(choices(code).label)
     except ValueError:
         return {"vi": code, "en": code}
 
@@ -142,8 +127,7 @@ def _findings(application: Application) -> dict:
                              for s in SEVERITY_ORDER],
         "by_status": [{"code": s, **_choice(FindingStatus, s), "n": n} for s, n in sorted(by_status.items())],
         "threshold": {"code": threshold, **_choice(SeverityRating, threshold)},
-        "at_threshold": sum(n for s, n in open_by_severity.items()
-                            if s in SEVERITY_RANK and SEVERITY_RANK[s] >= SEVERITY_RANK[threshold]),
+        "at_threshold": sum(n for s, n in open_by_severity.items() if severity_at_or_above(s, threshold)),
         "rows": [
             {"component": f.component_name, "version": f.version, "purl": f.purl, "osv_id": f.osv_id,
              "aliases": [a for a in (f.aliases or []) if a != f.osv_id][:3],
@@ -236,21 +220,12 @@ def evaluation_report_context(*, application: Application, generation: int, edit
         "findings_total": findings["total"],
     }
     return {
-        "fonts": certificate_fonts(),
-        "issuer": {"vi": getattr(settings, "CERTIFICATION_BODY_NAME_VI", ISSUER_NAME_VI),
-                   "en": getattr(settings, "CERTIFICATION_BODY_NAME_EN", ISSUER_NAME_EN)},
+        **document_context(product=product, version=version.version, vendor=vendor, scheme=scheme),
         "application_id": app.pk,
         "reference": f"BCDG-{app.pk:06d}-{generation}",
         "generation": generation,
         "edition": edition,
         "names_people": edition == ReportEdition.BODY,
-        "product_name": product.name,
-        "product_name_en": product.name_en if product.name_en and product.name_en != product.name else "",
-        "version": version.version,
-        "vendor_name": vendor.legal_name,
-        "vendor_name_en": vendor.name_en if vendor.name_en and vendor.name_en != vendor.legal_name else "",
-        "vendor_tax_code": vendor.tax_code,
-        "scheme": {"vi": scheme.name_vi, "en": scheme.name_en, "code": scheme.code, "version": scheme.version},
         "level": _choice(Level, app.level),
         "dates": {
             "submitted": _local(events[ApplicationAction.SUBMIT].created_at if ApplicationAction.SUBMIT in events
@@ -281,15 +256,9 @@ def evaluation_report_context(*, application: Application, generation: int, edit
 def evaluation_report_render(*, application: Application, generation: int, edition: str = ReportEdition.BODY,
                              generated_at=None) -> bytes:
     """Render one copy of the bilingual evaluation report (A4 portrait, as many pages as it takes)."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
     context = evaluation_report_context(application=application, generation=generation, edition=edition,
                                         generated_at=generated_at)
-    with translation.override("vi"):
-        html = render_to_string("certification/evaluation_report_pdf.html", context)
-    document = HTML(string=html, url_fetcher=certificate_url_fetcher())
-    return document.write_pdf(font_config=FontConfiguration(), uncompressed_pdf=False)
+    return pdf_render(template="certification/evaluation_report_pdf.html", context=context)
 
 
 def evaluation_report_name(*, completed_at, edition: str) -> str:

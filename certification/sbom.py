@@ -167,9 +167,7 @@ def sbom_parse(data: bytes, *, filename: str = "", max_bytes: int | None = None)
     text = _decode(bytes(data), filename)
     try:
         return _parse_text(text, filename)
-    except SbomError:
-        raise
-    except MemoryError:
+    except (SbomError, MemoryError):
         raise
     except RecursionError:
         raise SbomError(

@@ -116,8 +116,8 @@ def _published_at(value: str) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone())
 
 
-def _scheme_load(*, data, actor) -> tuple[Scheme, bool]:
-    content = scheme_validate(data=data)
+def _scheme_load(*, content: dict, actor) -> tuple[Scheme, bool]:
+    """Publish validated content (scheme_validate's result)."""
     code, version = content["code"], content["version"]
     with transaction.atomic():
         siblings = list(Scheme.objects.select_for_update().filter(code=code))
@@ -143,12 +143,8 @@ def _scheme_load(*, data, actor) -> tuple[Scheme, bool]:
                          after={"is_current": False}, data={"superseded_by": version})
 
         scheme = Scheme.objects.create(
-            code=code, version=version, name_vi=content["name_vi"], name_en=content["name_en"],
-            description_vi=content["description_vi"], description_en=content["description_en"],
-            category=content["category"], validity_months=content["validity_months"],
-            thresholds=content["thresholds"], required_documents=content["required_documents"],
-            vulnerability_thresholds=content["vulnerability_thresholds"], is_current=becomes_current,
-            published_at=_published_at(content["published"]),
+            **{f: content[f] for f in SCHEME_FIELDS if f != "published"},
+            is_current=becomes_current, published_at=_published_at(content["published"]),
         )
         Requirement.objects.bulk_create([
             Requirement(scheme=scheme, order=i, **req) for i, req in enumerate(content["requirements"], start=1)
@@ -164,11 +160,12 @@ def _scheme_load(*, data, actor) -> tuple[Scheme, bool]:
 
 def scheme_load(*, data: dict, actor=None) -> Scheme:
     """Publish one scheme version from its data; idempotent for identical content, refuses changed content."""
+    content = scheme_validate(data=data)
     try:
-        return _scheme_load(data=data, actor=actor)[0]
+        return _scheme_load(content=content, actor=actor)[0]
     except IntegrityError:
         # Another process published the same version at the same moment: compare with what it stored.
-        return _scheme_load(data=data, actor=actor)[0]
+        return _scheme_load(content=content, actor=actor)[0]
 
 
 # Files -----------------------------------------------------------------------------------------
@@ -216,22 +213,21 @@ def schemes_load_files(*, paths: list | None = None, actor=None) -> list[LoadRes
     problems: list[str] = []
     for path in scheme_files(paths=paths):
         try:
-            data = scheme_file_read(path=path)
-            scheme_validate(data=data)
+            content = scheme_validate(data=scheme_file_read(path=path))
         except ApplicationError as exc:
             problems.append(f"{path}: {exc.message}")
             problems.extend(f"  {line}" for line in exc.details.get("errors", []))
             continue
-        documents.append((path, data))
+        documents.append((path, content))
     if problems:
         raise ApplicationError(_("Some scheme files are not valid; nothing was loaded."), code="invalid_scheme",
                                details={"errors": problems})
     documents.sort(key=lambda item: (item[1]["code"], version_key(item[1]["version"])))
     results = []
     with transaction.atomic():
-        for path, data in documents:
+        for path, content in documents:
             try:
-                scheme, created = _scheme_load(data=data, actor=actor)
+                scheme, created = _scheme_load(content=content, actor=actor)
             except ApplicationError as exc:
                 raise ApplicationError(f"{path}: {exc.message}", code=exc.code, details=exc.details) from exc
             results.append(LoadResult(path, scheme, created))

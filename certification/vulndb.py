@@ -119,7 +119,7 @@ def _timestamp(value, name: str, *, required: bool = False) -> datetime | None:
     return parsed
 
 
-def _events_check(events, where: str, range_type: str) -> None:
+def _events_check(events, where: str) -> None:
     if not isinstance(events, list) or not events:
         raise OsvRecordError(f"{where}.events must be a non-empty list")
     has_introduced = False
@@ -159,12 +159,8 @@ def _severity(record: dict) -> tuple[Decimal | None, str, str]:
                 # CVSS v2 has no ratings of its own; NVD's bands are the common reading.
                 rating = "high" if score >= 7.0 else "medium" if score >= 4.0 else "low"
             elif kind == "Ubuntu":
-                rating = UBUNTU_SEVERITY.get(vector.lower())
-                if not rating:
-                    continue
-                candidate = (SEVERITY_RANK[rating], -1.0, rating, "")
-                best = max(best, candidate) if best else candidate
-                continue
+                # A label, not a vector: no score, nothing to keep as the vector.
+                score, rating, vector = -1.0, UBUNTU_SEVERITY.get(vector.lower(), ""), ""
             else:
                 continue
         except (CVSSError, ValueError, TypeError, KeyError, IndexError):
@@ -186,8 +182,7 @@ def _source(osv_id: str) -> str:
     for prefix, name in SOURCES:
         if osv_id.startswith(prefix):
             return name
-    prefix = osv_id.split("-", 1)[0] if "-" in osv_id else osv_id
-    return f"OSV ({prefix})"[:100]
+    return f"OSV ({osv_id.split('-', 1)[0]})"[:100]
 
 
 def osv_record_parse(record) -> ParsedAdvisory:
@@ -233,7 +228,7 @@ def osv_record_parse(record) -> ParsedAdvisory:
                 raise OsvRecordError(f"{rwhere}.type must be one of GIT, SEMVER, ECOSYSTEM")
             if rng["type"] == "GIT" and not rng.get("repo"):
                 raise OsvRecordError(f"{rwhere}: a GIT range needs a repo")
-            _events_check(rng.get("events"), rwhere, rng["type"])
+            _events_check(rng.get("events"), rwhere)
         versions = entry.get("versions") or []
         if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
             raise OsvRecordError(f"{where}.versions must be a list of strings")

@@ -85,7 +85,8 @@ def qr_svg(data: str) -> str:
     return segno.make(data, error="m", micro=False).svg_inline(omitsize=True, border=4, dark="#000", light="#fff")
 
 
-def _bilingual(label) -> dict:
+def bilingual(label) -> dict:
+    """A translatable label in both languages the documents print, whatever the active one."""
     with translation.override("vi"):
         vi = str(label)
     with translation.override("en"):
@@ -97,26 +98,34 @@ def _local_date(value) -> str:
     return timezone.localtime(value).strftime(DATE_FORMAT)
 
 
-def certificate_pdf_context(*, certificate: Certificate) -> dict:
-    """Everything the template prints; also what tests inspect (QR payload, fingerprint)."""
-    record = certificate_record(certificate)
-    verify_url = certificate_verify_url(certificate.serial)
-    product, vendor, scheme = certificate.product, certificate.vendor, certificate.scheme
+def document_context(*, product, version: str, vendor, scheme) -> dict:
+    """What the certificate and the evaluation report print alike: fonts, issuer, product, vendor, scheme."""
     return {
         "fonts": certificate_fonts(),
         "issuer": {"vi": getattr(settings, "CERTIFICATION_BODY_NAME_VI", ISSUER_NAME_VI),
                    "en": getattr(settings, "CERTIFICATION_BODY_NAME_EN", ISSUER_NAME_EN)},
-        "serial": certificate.serial,
         "product_name": product.name,
         "product_name_en": product.name_en if product.name_en and product.name_en != product.name else "",
-        "version": certificate.product_version.version,
+        "version": version,
         "vendor_name": vendor.legal_name,
         "vendor_name_en": vendor.name_en if vendor.name_en and vendor.name_en != vendor.legal_name else "",
         "vendor_tax_code": vendor.tax_code,
-        "vendor_long": len(vendor.legal_name) + len(vendor.name_en) > 110,  # set in a smaller size
         "scheme": {"vi": scheme.name_vi, "en": scheme.name_en, "code": scheme.code, "version": scheme.version},
-        "level": _bilingual(Level(certificate.level).label),
-        "status_at_issue": _bilingual(CertificateStatus(record["status"]).label),
+    }
+
+
+def certificate_pdf_context(*, certificate: Certificate) -> dict:
+    """Everything the template prints; also what tests inspect (QR payload, fingerprint)."""
+    record = certificate_record(certificate)
+    verify_url = certificate_verify_url(certificate.serial)
+    vendor = certificate.vendor
+    return {
+        **document_context(product=certificate.product, version=certificate.product_version.version,
+                           vendor=vendor, scheme=certificate.scheme),
+        "serial": certificate.serial,
+        "vendor_long": len(vendor.legal_name) + len(vendor.name_en) > 110,  # set in a smaller size
+        "level": bilingual(Level(certificate.level).label),
+        "status_at_issue": bilingual(CertificateStatus(record["status"]).label),
         "issued_on": _local_date(certificate.issued_at),
         "valid_until": _local_date(certificate.valid_until),
         "verify_url": verify_url,
@@ -157,17 +166,21 @@ def certificate_url_fetch(url: str, *, base, response_cls):
     raise ValueError(f"The certificate renderer fetches no resource outside the font directory: {url[:200]}")
 
 
-def certificate_pdf_render(*, certificate: Certificate) -> bytes:
-    """Render the bilingual certificate PDF (one A4 landscape page) and return its bytes."""
+def pdf_render(*, template: str, context: dict) -> bytes:
+    """Render a bilingual PDF template offline (Vietnamese catalog active, local fonts only)."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    context = certificate_pdf_context(certificate=certificate)
     with translation.override("vi"):
-        html = render_to_string("registry/certificate_pdf.html", context)
-    font_config = FontConfiguration()
+        html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=certificate_url_fetcher())
-    return document.write_pdf(font_config=font_config, uncompressed_pdf=False)
+    return document.write_pdf(font_config=FontConfiguration(), uncompressed_pdf=False)
+
+
+def certificate_pdf_render(*, certificate: Certificate) -> bytes:
+    """Render the bilingual certificate PDF (one A4 landscape page) and return its bytes."""
+    return pdf_render(template="registry/certificate_pdf.html",
+                      context=certificate_pdf_context(certificate=certificate))
 
 
 def certificate_pdf_name(certificate: Certificate) -> str:

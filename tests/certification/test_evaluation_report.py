@@ -152,6 +152,12 @@ def test_evaluation_report_findings_capped_with_counts(completed):
     assert findings["sources"] == ["GitHub Advisory Database (CC-BY-4.0)", "OSV (TEST)"]
     by_severity = {s["code"]: s["n"] for s in findings["open_by_severity"]}
     assert by_severity["critical"] == 1 and by_severity["high"] + by_severity["low"] == FINDINGS_MAX + 4
+    assert findings["threshold"]["code"] == "critical" and findings["at_threshold"] == 1  # the default threshold
+    completed.scheme.vulnerability_thresholds = {completed.level: "high"}
+    completed.scheme.save(update_fields=["vulnerability_thresholds"])
+    findings = evaluation_report_context(application=completed, generation=1)["findings"]
+    assert findings["threshold"]["code"] == "high"
+    assert findings["at_threshold"] == 1 + by_severity["high"]  # critical and high count; low does not
 
 
 def test_evaluation_report_download_scoped(completed, journey, api_client, vendor_member, other_vendor_member,

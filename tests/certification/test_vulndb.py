@@ -95,12 +95,25 @@ def test_vulndb_severity_from_cvss_vectors_and_fallbacks():
     ghsa = osv_record_parse(_record(database_specific={"severity": "MODERATE"}))
     assert (ghsa.severity_score, ghsa.severity_rating) == (None, "medium")
     assert osv_record_parse(_record()).severity_rating == "unknown"
+    # Ubuntu's priority is a label: it rates without a score or vector, and a scored vector of the same
+    # rank or higher wins over it; a label outside the table is ignored.
+    ubuntu = osv_record_parse(_record(severity=[{"type": "Ubuntu", "score": "Negligible"}]))
+    assert (ubuntu.severity_score, ubuntu.severity_rating, ubuntu.cvss_vector) == (None, "low", "")
+    both = osv_record_parse(_record(severity=[
+        {"type": "Ubuntu", "score": "high"},
+        {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:L"},
+    ]))
+    assert (both.severity_score, both.severity_rating) == (Decimal("8.3"), "high")
+    assert both.cvss_vector.startswith("CVSS:3.1/")
+    assert osv_record_parse(_record(severity=[{"type": "Ubuntu", "score": "untriaged"}])).severity_rating == "unknown"
 
 
 def test_vulndb_source_attribution_by_id_prefix():
     assert osv_record_parse(_record(id="GHSA-xxxx-yyyy-zzzz")).source == "GitHub Advisory Database (CC-BY-4.0)"
     assert osv_record_parse(_record(id="GO-2024-0001")).source == "Go Vulnerability Database (CC-BY-4.0)"
     assert osv_record_parse(_record(id="PYSEC-2024-1")).source == "PyPA Advisory Database (CC-BY-4.0)"
+    assert osv_record_parse(_record(id="DSA-5000-1")).source == "OSV (DSA)"
+    assert osv_record_parse(_record(id="NODASH")).source == "OSV (NODASH)"
 
 
 # Importing the real records --------------------------------------------------------------------
