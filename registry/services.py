@@ -5,13 +5,14 @@ import datetime
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
-from accounts.roles import user_has_role
+from accounts.roles import user_has_role, user_role_add
 from config.errors import ApplicationError, GuardFailed, PermissionDeniedError, TransitionNotAllowed
 from trust.services import audit_append
 
@@ -317,7 +318,6 @@ def certificate_flag_for_review(*, certificate: Certificate, reason: str, data: 
 
 def _registration_conflicts(*, email: str, tax_code: str) -> tuple[str | None, dict]:
     """The first conflict's code and field errors for an e-mail or tax code already in use."""
-    from django.contrib.auth import get_user_model
 
     code, details = None, {}
     if email and get_user_model().objects.filter(email__iexact=email).exists():
@@ -333,6 +333,26 @@ def _registration_conflicts(*, email: str, tax_code: str) -> tuple[str | None, d
     return code, details
 
 
+def user_create(*, email: str, password: str | None, full_name: str = "", language: str = "vi",
+                role: str | None = None, actor=None, superuser: bool = False, data: dict | None = None):
+    """Create an account with its role and the `user.create` audit entry (inside the caller's
+    transaction when there is one). Staff also get the admin site; a superuser gets everything."""
+    user_model = get_user_model()
+    with transaction.atomic():
+        if superuser:
+            user = user_model.objects.create_superuser(email=email, password=password, full_name=full_name,
+                                                       preferred_language=language)
+        else:
+            user = user_model.objects.create_user(email=email, password=password, full_name=full_name,
+                                                  preferred_language=language, is_staff=(role == Role.STAFF))
+        if role:
+            user_role_add(user, role)
+        audit_append(actor=actor, action="user.create", obj=user,
+                     after={"email": user.email, "roles": [role] if role else [], "is_staff": user.is_staff,
+                            "is_superuser": user.is_superuser}, data=data or {})
+    return user
+
+
 def vendor_register(
     *, email: str, password: str, full_name: str, language: str, legal_name: str, tax_code: str,
     province: str = "", name_en: str = "", address: str = "", website: str = "", security_contact_email: str = "",
@@ -340,11 +360,9 @@ def vendor_register(
     """Self-registration of a new vendor: the user, their vendor role, the (unverified) vendor and the
     membership, in one transaction. Every problem is reported per field and nothing is created; an
     existing tax code is refused, never joined, because only the company or staff may add members."""
-    from django.contrib.auth import get_user_model
     from django.contrib.auth.password_validation import validate_password
 
     from accounts.choices import Language
-    from accounts.roles import user_role_add
 
     user_model = get_user_model()
     email = (email or "").strip().lower()
@@ -378,9 +396,8 @@ def vendor_register(
                                code=code or "invalid", details=details)
     try:
         with transaction.atomic():
-            user = user_model.objects.create_user(email, password, full_name=user.full_name,
-                                                  preferred_language=language)
-            user_role_add(user, Role.VENDOR)
+            user = user_create(email=email, password=password, full_name=user.full_name, language=language,
+                               role=Role.VENDOR, data={"source": "registration"})
             vendor.save()
             VendorMembership.objects.create(user=user, vendor=vendor)
             audit_append(actor=user, action="vendor.register", obj=vendor,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -686,7 +685,7 @@ def test_filename_appears_in_reasons() -> None:
 # --------------------------------------------------------------------------- scale
 
 
-def test_large_synthetic_boms_stay_fast() -> None:
+def test_large_synthetic_boms_avoid_quadratic_validation() -> None:
     """Guards the linear-time uniqueItems/IRI checks and the SPDX validation budget."""
     n = 5000
     refs = [f"pkg:npm/pkg{i}@1.0.{i}" for i in range(n)]
@@ -740,9 +739,14 @@ def test_large_synthetic_boms_stay_fast() -> None:
             for i in range(n)
         ],
     }
+    # No wall-clock limit (timings belong in benchmarks): check instead that neither quadratic
+    # validator of the stock libraries is on the path for documents of this size.
+    from cyclonedx.schema import SchemaVersion
+
+    from certification.sbom import _json_validator
+
+    assert getattr(_json_validator(SchemaVersion.V1_4), "fast", False), "the linear CycloneDX validator is off"
     for doc in (cdx, spdx):
-        started = time.perf_counter()
         result = sbom_parse(json.dumps(doc).encode())
-        elapsed = time.perf_counter() - started
         assert len(result.components) == n
-        assert elapsed < 20, f"{result.format}: {elapsed:.1f} s for {n} components"
+    assert any(w.startswith("SPDX validation was skipped") for w in result.warnings), result.warnings[:3]

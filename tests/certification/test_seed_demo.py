@@ -128,6 +128,12 @@ def test_seed_demo_records_are_made_through_the_services(seed, sbom_checks):
     draft = Application.objects.get(status="draft")
     assert list(draft.artifacts.values_list("kind", flat=True)) == ["installer"]
     assert ConflictDeclaration.objects.filter(evaluator__email="evaluator2@demo.vn").exists()
+    for spec in demo.VENDORS.values():
+        vendor = Vendor.objects.get(tax_code=spec["tax_code"])
+        assert (vendor.verified_at is not None) == spec["verified"], spec["tax_code"]
+        verifications = AuditEntry.objects.filter(action="vendor.verify", object_type="registry.vendor",
+                                                  object_id=str(vendor.pk))
+        assert verifications.count() == (1 if spec["verified"] else 0), spec["tax_code"]
     lac_hong = Vendor.objects.get(tax_code=demo.VENDORS["lachong"]["tax_code"])
     assert not Assignment.objects.filter(application__vendor=lac_hong, evaluator__email="evaluator2@demo.vn").exists()
 

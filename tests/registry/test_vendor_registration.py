@@ -55,7 +55,8 @@ def test_vendor_register_creates_user_vendor_membership_role_and_audit(roles_rea
     before = counts()
     user = register()
 
-    assert counts() == {k: v + 1 for k, v in before.items()}
+    # one row each, and two audit entries: the account (user.create) and the company (vendor.register)
+    assert counts() == {k: v + (2 if k == "AuditEntry" else 1) for k, v in before.items()}
     assert user.email == "giam.doc@antoan.vn" and user.check_password(GOOD["password"])
     assert user.full_name == "Nguyễn Thị Hoa" and user.preferred_language == "vi"
     assert user_has_role(user, "vendor")
@@ -65,6 +66,8 @@ def test_vendor_register_creates_user_vendor_membership_role_and_audit(roles_rea
     assert vendor.verified_at is None
     entry = AuditEntry.objects.order_by("-sequence").first()
     assert entry.action == "vendor.register" and entry.object_id == str(vendor.pk)
+    assert list(AuditEntry.objects.order_by("-sequence").values_list("action", flat=True)[:2]) == [
+        "vendor.register", "user.create"]
     assert entry.actor_id == user.pk and entry.data == {"user": user.email}
     assert audit_verify().ok
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import Role
-from accounts.roles import roles_ensure, user_role_add
+from accounts.roles import roles_ensure
 from certification.checks import CHECKS
 from certification.choices import FINAL_RESULTS
 from certification.choices import ApplicationAction as A
@@ -47,8 +47,10 @@ from registry.services import (
     certificate_transition,
     product_create,
     product_version_create,
+    user_create,
     vendor_create,
     vendor_member_add,
+    vendor_verify,
 )
 from trust.services import audit_append
 
@@ -118,15 +120,8 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=email).first()
         if user is not None:
             return user
-        with transaction.atomic():
-            create = User.objects.create_superuser if superuser else User.objects.create_user
-            user = create(email=email, password=data.DEMO_PASSWORD, full_name=name, preferred_language=language,
-                          **({} if superuser else {"is_staff": role == Role.STAFF}))
-            if role:
-                user_role_add(user, role)
-            audit_append(actor=None, action="user.create", obj=user,
-                         after={"email": user.email, "roles": [role] if role else [], "is_staff": user.is_staff,
-                                "is_superuser": user.is_superuser}, data={"source": "seed_demo"})
+        user = user_create(email=email, password=data.DEMO_PASSWORD, full_name=name, language=language, role=role,
+                           superuser=superuser, data={"source": "seed_demo"})
         self.created["users"] += 1
         return user
 
@@ -146,15 +141,11 @@ class Command(BaseCommand):
             vendor = Vendor.objects.filter(tax_code=spec["tax_code"]).first()
             if vendor is None:
                 fields = {k: v for k, v in spec.items() if k not in ("legal_name", "tax_code", "verified")}
-                with transaction.atomic():
-                    vendor = vendor_create(actor=self.staff, legal_name=spec["legal_name"], tax_code=spec["tax_code"],
-                                           **fields)
-                    if spec["verified"]:
-                        vendor.verified_at = timezone.now()
-                        vendor.save(update_fields=["verified_at"])
-                        audit_append(actor=self.staff, action="vendor.verify", obj=vendor,
-                                     after={"verified_at": vendor.verified_at})
+                vendor = vendor_create(actor=self.staff, legal_name=spec["legal_name"], tax_code=spec["tax_code"],
+                                       **fields)
                 self.created["vendors"] += 1
+            if spec["verified"] and vendor.verified_at is None:
+                vendor = vendor_verify(vendor=vendor, actor=self.staff)
             vendors[key] = vendor
         for email, role, _name, _language, vendor_key in data.ACCOUNTS:
             if role == Role.VENDOR:

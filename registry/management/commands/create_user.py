@@ -12,12 +12,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from accounts.choices import Language, Role
-from accounts.roles import user_role_add, user_roles
+from accounts.roles import user_roles
 from config.errors import ApplicationError
 from registry.models import Vendor
-from registry.services import vendor_create, vendor_member_add
+from registry.services import user_create, vendor_create, vendor_member_add
 from registry.validators import validate_tax_code
-from trust.services import audit_append
 
 
 def _messages(exc: ValidationError) -> str:
@@ -89,13 +88,8 @@ class Command(BaseCommand):
 
         try:
             with transaction.atomic():
-                user = User.objects.create_user(
-                    email=email, password=password or None, full_name=options["name"].strip(),
-                    preferred_language=options["language"], is_staff=(role == Role.STAFF),
-                )
-                user_role_add(user, role)
-                audit_append(actor=None, action="user.create", obj=user,
-                             after={"email": user.email, "roles": [role], "is_staff": user.is_staff})
+                user = user_create(email=email, password=password or None, full_name=options["name"].strip(),
+                                   language=options["language"], role=role, data={"source": "create_user"})
                 created_vendor = False
                 if role == Role.VENDOR:
                     if vendor is None:
