@@ -19,7 +19,7 @@ ranges that do not; the second round only adds unrelated advisories. It measures
 table size and again at the full one:
 
 * parse time of the Keycloak SBOM with certification.sbom.sbom_parse;
-* match time of certification.matching.components_match: once cold (no cached versions or
+* match time of certification.vulndb.matching.components_match: once cold (no cached versions or
   ranges in the process) and warm (median and best of --repeat runs);
 * peak Python memory during matching (tracemalloc) and the process's peak RSS (ru_maxrss);
 * the number of candidate rows and queries, which depend on the SBOM, not on the table.
@@ -56,8 +56,8 @@ def synthetic_advisories(start: int, count: int, keycloak: list, rng: random.Ran
 
     from django.utils import timezone
 
-    from certification.matching import component_package_key
     from certification.models import Advisory, AdvisoryPackage
+    from certification.vulndb.matching import component_package_key
 
     now = timezone.now()
     ratings = [("low", "3.1"), ("medium", "5.3"), ("high", "7.5"), ("critical", "9.8")]
@@ -151,7 +151,7 @@ def measure(components, repeat: int) -> dict:
     from django.db import connection, reset_queries
 
     from certification import matching
-    from certification.matching import components_match
+    from certification.vulndb.matching import components_match
 
     # Cold: no parsed versions or ranges cached in this process (as in a fresh worker).
     matching._parse.cache_clear()
@@ -201,7 +201,7 @@ def main() -> int:
 
     from certification.models import Advisory, AdvisoryPackage
     from certification.sbom import sbom_parse
-    from certification.vulndb import osv_import
+    from certification.vulndb.osv import osv_import
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     setup_test_environment()

@@ -4,8 +4,7 @@ read-only here; events and result versions are evidence and cannot be added, edi
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
-
-from . import models as m
+from certification import models as m
 
 
 class ApplicationEventInline(admin.TabularInline):

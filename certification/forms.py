@@ -3,10 +3,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from certification.choices import EVALUATOR_RESULTS, CaseResultValue, ConflictRelation
 from registry.choices import ArtifactKind, CertificateStatus, Level
 from registry.models import Product, ProductVersion, Scheme, Vendor
-
-from .choices import EVALUATOR_RESULTS, CaseResultValue, ConflictRelation
 
 
 class ProductForm(forms.ModelForm):

@@ -2,10 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from registry.choices import ArtifactKind, Level
-from registry.models import Certificate, ProductVersion, Requirement, Scheme, Vendor
-
-from .choices import (
+from certification.choices import (
     ApplicationAction,
     ApplicationStatus,
     CaseResultValue,
@@ -15,6 +12,8 @@ from .choices import (
     ReportEdition,
     SeverityRating,
 )
+from registry.choices import ArtifactKind, Level
+from registry.models import Certificate, ProductVersion, Requirement, Scheme, Vendor
 
 
 class Application(models.Model):

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from .services import check_run_execute, check_run_fail, check_runs_sweep
+from certification.checks.runs import check_run_execute, check_run_fail, check_runs_sweep
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
@@ -30,7 +30,7 @@ def check_run_sweep_task() -> int:
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
 def advisory_rematch_task(self) -> int:
     """Match certified products' SBOMs again after an advisory import; safe to run twice."""
-    from .findings import certified_products_rematch
+    from certification.vulndb.findings import certified_products_rematch
 
     try:
         return len(certified_products_rematch().flagged)
@@ -42,7 +42,7 @@ def advisory_rematch_task(self) -> int:
 def evaluation_report_render_task(self, application_id: int) -> str:
     """Render and store the evaluation report of the application's latest completion (both copies); safe
     to run twice: one file per copy and completion is kept."""
-    from .reports import evaluation_report_generate
+    from certification.reports.render import evaluation_report_generate
 
     try:
         reports = evaluation_report_generate(application_id=application_id)

@@ -4,7 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("config.api_urls")),
+    path("api/v1/", include("config.api.urls")),
     path("accounts/", include("accounts.urls")),
     path("work/", include("certification.urls")),
     path("", include("registry.urls")),

@@ -4,8 +4,7 @@ read-only here; events are evidence and cannot be added, edited or deleted."""
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin
-
-from .models import (
+from registry.models import (
     Certificate,
     CertificateEvent,
     Product,
@@ -15,7 +14,7 @@ from .models import (
     Vendor,
     VendorMembership,
 )
-from .services import VENDOR_FIELDS, vendor_create, vendor_update
+from registry.services import VENDOR_FIELDS, vendor_create, vendor_update
 
 
 class VendorMembershipInline(admin.TabularInline):

@@ -22,9 +22,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from .choices import CertificateStatus, Level
-from .models import Certificate
-from .records import certificate_record, certificate_record_fingerprint
+from registry.choices import CertificateStatus, Level
+from registry.models import Certificate
+from registry.records import certificate_record, certificate_record_fingerprint
 
 logger = logging.getLogger(__name__)
 # WeasyPrint reports every layout step at INFO; keep worker logs readable unless LOGGING says otherwise.

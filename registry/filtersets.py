@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .choices import Category, CertificateStatus, Level
-from .models import Certificate, Product, Scheme
-from .selectors import products_search
+from registry.choices import Category, CertificateStatus, Level
+from registry.models import Certificate, Product, Scheme
+from registry.selectors import products_search
 
 
 class AnyYesNoWidget(django_filters.widgets.BooleanWidget):

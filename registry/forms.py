@@ -9,9 +9,8 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Language
-
-from .choices import Province
-from .models import Vendor
+from registry.choices import Province
+from registry.models import Vendor
 
 # Serials never contain spaces, commas or semicolons, so any of those (or a new line) separates them.
 _SEPARATORS = re.compile(r"[\s,;]+")

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .choices import (
+from registry.choices import (
     Category,
     CertificateAction,
     CertificateStatus,
@@ -10,7 +10,7 @@ from .choices import (
     Province,
     RequirementMethod,
 )
-from .validators import validate_tax_code
+from registry.validators import validate_tax_code
 
 
 class Vendor(models.Model):

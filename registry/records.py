@@ -6,10 +6,9 @@ and what a later signature will cover, so the set of keys and their meaning must
 
 import hashlib
 
+from registry.choices import CertificateStatus
+from registry.models import Certificate
 from trust.canonical import canonical_json, to_jsonable
-
-from .choices import CertificateStatus
-from .models import Certificate
 
 
 def certificate_record(certificate: Certificate) -> dict:

@@ -5,10 +5,9 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.choices import Role
 from accounts.roles import user_has_role
 from config.errors import NotFoundError
-
-from .choices import CertificateStatus
-from .models import Certificate, Product, ProductVersion, Scheme, Vendor, VendorMembership
-from .text import fold_terms
+from registry.choices import CertificateStatus
+from registry.models import Certificate, Product, ProductVersion, Scheme, Vendor, VendorMembership
+from registry.text import fold_terms
 
 
 def vendor_for_user(user) -> Vendor | None:

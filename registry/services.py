@@ -11,13 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.actors import actor_label
 from accounts.choices import Role
 from accounts.roles import user_has_role, user_role_add
 from config.errors import ApplicationError, GuardFailed, PermissionDeniedError, TransitionNotAllowed
-from trust.services import audit_append
-
-from .choices import Category, CertificateAction, CertificateStatus, Level
-from .models import (
+from registry.choices import Category, CertificateAction, CertificateStatus, Level
+from registry.models import (
     Certificate,
     CertificateEvent,
     Product,
@@ -27,7 +26,8 @@ from .models import (
     Vendor,
     VendorMembership,
 )
-from .text import fold
+from registry.text import fold
+from trust.services import audit_append
 
 VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email"]
 PRODUCT_FIELDS = [
@@ -195,13 +195,13 @@ def certificate_issue(
     )
     CertificateEvent.objects.create(
         certificate=certificate, action=CertificateAction.ISSUE, from_status="", to_status=certificate.status,
-        actor=actor, actor_repr=getattr(actor, "email", "system"), data=data or {},
+        actor=actor, actor_repr=actor_label(actor), data=data or {},
     )
     audit_append(actor=actor, action="certificate.issue", obj=certificate,
                  after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})
 
     def _after_commit():
-        from .tasks import certificate_render_pdf_task
+        from registry.tasks import certificate_render_pdf_task
 
         certificate_render_pdf_task.delay(certificate.pk)
 
@@ -266,7 +266,7 @@ def certificate_transition(*, certificate: Certificate, action: str, actor, reas
         certificate.save(update_fields=["status", "status_reason", "status_changed_at", "needs_review"])
         CertificateEvent.objects.create(
             certificate=certificate, action=action, from_status=from_status, to_status=certificate.status,
-            actor=actor, actor_repr=getattr(actor, "email", "") or "system", reason=reason,
+            actor=actor, actor_repr=actor_label(actor), reason=reason,
         )
         audit_append(actor=actor, action=f"certificate.{action}", obj=certificate, before=before,
                      after=snapshot(certificate, CERTIFICATE_FIELDS))

@@ -1,13 +1,13 @@
 from celery import shared_task
 
-from .models import Certificate
-from .services import certificate_expire_due
+from registry.models import Certificate
+from registry.services import certificate_expire_due
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def certificate_render_pdf_task(self, certificate_id: int) -> str:
     """Render (or re-render) the certificate PDF; idempotent, the file name is the serial."""
-    from .documents import certificate_pdf_store
+    from registry.documents import certificate_pdf_store
 
     try:
         certificate = Certificate.objects.select_related(

@@ -16,18 +16,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from config.errors import ApplicationError, NotFoundError
-
-from . import documents
-from .choices import Category, CertificateStatus, Level
-from .filtersets import ProductFilterSet
-from .forms import (
+from registry import documents
+from registry.choices import Category, CertificateStatus, Level
+from registry.filtersets import ProductFilterSet
+from registry.forms import (
     CertificateBulkForm,
     CertificateLookupForm,
     VendorRegistrationForm,
     form_errors_apply,
 )
-from .models import Certificate
-from .selectors import (
+from registry.models import Certificate
+from registry.selectors import (
     certificate_get,
     certificate_status_bulk,
     product_get,
@@ -35,7 +34,7 @@ from .selectors import (
     scheme_list,
     vendor_public_list,
 )
-from .services import vendor_register
+from registry.services import vendor_register
 
 PAGE_SIZE = 20
 STATUS_LABELS = dict(CertificateStatus.choices)

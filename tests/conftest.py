@@ -21,7 +21,7 @@ def _evaluation_reports(request, monkeypatch):
     """Rendering two report PDFs on every 'complete' costs seconds per test; only tests marked
     `reports` (and the real-worker tests, in their own process) render them."""
     if request.node.get_closest_marker("reports") is None:
-        monkeypatch.setattr("certification.services._evaluation_report_enqueue", lambda application_id: None)
+        monkeypatch.setattr("certification.process.services._evaluation_report_enqueue", lambda application_id: None)
 
 
 @pytest.fixture(autouse=True)
@@ -92,14 +92,14 @@ def product_version(vendor_member):
 
 @pytest.fixture
 def draft(vendor_member, product_version, scheme):
-    from certification.services import application_create
+    from certification.process.services import application_create
 
     return application_create(actor=vendor_member, product_version=product_version, scheme=scheme, level="basic")
 
 
 @pytest.fixture
 def with_artifacts(draft, vendor_member):
-    from certification.services import artifact_upload
+    from certification.process.services import artifact_upload
 
     artifact_upload(application=draft, actor=vendor_member, kind="installer",
                     file=upload("setup.bin", installer_bytes()))
@@ -110,11 +110,8 @@ def with_artifacts(draft, vendor_member):
 
 def journey_to(status: str, *, app, vendor_member, staff, evaluator, certifier, commit, results=None):
     """Drive an application through the services to the given status."""
-    from certification.services import (
-        application_transition,
-        case_result_record,
-        independence_declare,
-    )
+    from certification.process.services import application_transition, case_result_record
+    from certification.process.workbench import independence_declare
 
     def t(**kwargs):
         with commit():

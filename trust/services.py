@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from accounts.actors import actor_label
+
 from .canonical import canonical_json, to_jsonable
 from .models import AuditEntry
 
@@ -39,7 +41,7 @@ def audit_append(
         sequence=(last.sequence + 1) if last else 1,
         created_at=timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
-        actor_repr=getattr(actor, "email", "") or (str(actor) if actor else "system"),
+        actor_repr=actor_label(actor),
         action=action,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=object_id or (str(obj.pk) if obj is not None else ""),

@@ -28,8 +28,8 @@ from certification.models import (
     Finding,
     SbomComponent,
 )
-from certification.scoring import application_pass_outcome
-from certification.selectors import (
+from certification.process.scoring import application_pass_outcome
+from certification.process.selectors import (
     VENDOR_SIDE_ACTIONS,
     application_checks,
     application_progress,
@@ -39,7 +39,7 @@ from certification.selectors import (
     pass_rule_visible,
     sees_as_vendor,
 )
-from certification.workflow import available_actions
+from certification.process.workflow import available_actions
 from config.errors import NotFoundError
 from registry.api.serializers import (
     ProductRefSerializer,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from certification.api import views
 
 app_name = "certification_api"
 urlpatterns = [

@@ -1,8 +1,6 @@
-"""Certification API: thin views over certification.services and certification.selectors."""
+"""Certification API: thin views over certification.services and certification.process.selectors."""
 
 
-from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -16,10 +14,34 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certification.downloads import stored_file_response
+from certification.api.filtersets import (
+    ApplicationFilterSet,
+    ConflictFilterSet,
+    SbomComponentFilterSet,
+)
+from certification.api.serializers import (
+    ApplicationActionSerializer,
+    ApplicationCreateSerializer,
+    ApplicationDetailSerializer,
+    ApplicationLiveStateSerializer,
+    ApplicationSerializer,
+    ArtifactSerializer,
+    ArtifactUploadSerializer,
+    CaseResultInputSerializer,
+    CaseWithHistorySerializer,
+    CheckSerializer,
+    ClarificationInputSerializer,
+    ClarificationSerializer,
+    ConflictInputSerializer,
+    ConflictSerializer,
+    EvidenceFileSerializer,
+    EvidenceUploadSerializer,
+    IndependenceStatementSerializer,
+    SbomComponentSerializer,
+)
+from certification.checks.runs import check_run_retry
 from certification.models import Clarification, ConflictDeclaration, SbomComponent
-from certification.report_views import evaluation_report_response
-from certification.selectors import (
+from certification.process.selectors import (
     application_get,
     application_list,
     application_live_state,
@@ -41,12 +63,13 @@ from certification.selectors import (
     sees_as_vendor,
     vendor_member_ids,
 )
-from certification.services import (
+from certification.process.services import (
     application_create,
     application_transition,
     artifact_upload,
     case_result_record,
-    check_run_retry,
+)
+from certification.process.workbench import (
     clarification_ask,
     clarification_reply,
     conflict_declare,
@@ -54,62 +77,20 @@ from certification.services import (
     independence_declare,
     independence_declared,
 )
-from certification.workflow import is_assigned_evaluator
-from config.errors import PayloadTooLarge, PermissionDeniedError
-from registry.api.serializers import ErrorSerializer
-from registry.api.views import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH
-
-from .filtersets import ApplicationFilterSet, ConflictFilterSet, SbomComponentFilterSet
-from .serializers import (
-    ApplicationActionSerializer,
-    ApplicationCreateSerializer,
-    ApplicationDetailSerializer,
-    ApplicationLiveStateSerializer,
-    ApplicationSerializer,
-    ArtifactSerializer,
-    ArtifactUploadSerializer,
-    CaseResultInputSerializer,
-    CaseWithHistorySerializer,
-    CheckSerializer,
-    ClarificationInputSerializer,
-    ClarificationSerializer,
-    ConflictInputSerializer,
-    ConflictSerializer,
-    EvidenceFileSerializer,
-    EvidenceUploadSerializer,
-    IndependenceStatementSerializer,
-    SbomComponentSerializer,
+from certification.process.workflow import is_assigned_evaluator
+from certification.reports.views import evaluation_report_response
+from config.api.schema import (
+    ERROR_404,
+    ERROR_409,
+    ERROR_413,
+    ERROR_415,
+    ERRORS_400,
+    ERRORS_AUTH,
+    ErrorSerializer,
 )
-
-# Room for the multipart boundaries and the small form fields around the file itself.
-MULTIPART_OVERHEAD = 64 * 1024
-ERROR_413 = {413: OpenApiResponse(ErrorSerializer, description=_("The file is larger than the limit."))}
-ERROR_415 = {415: OpenApiResponse(ErrorSerializer, description=_("This type of file is not accepted here."))}
-
-
-def _too_large(limit: int, **details) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        _("The file is larger than the limit of %(mb)s MB.") % {"mb": max(limit // (1024 * 1024), 1)},
-        details={"limit": limit, **details},
-    )
-
-
-class _UploadSizeLimit(FileUploadHandler):
-    """Stops reading an uploaded file once it passes the limit, whatever Content-Length claimed."""
-
-    def __init__(self, request=None, *, limit: int):
-        super().__init__(request)
-        self.limit = limit
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
+from config.api.uploads import LimitedUploadMixin
+from config.downloads import stored_file_response
+from config.errors import PermissionDeniedError
 
 
 @extend_schema_view(
@@ -163,33 +144,6 @@ class ApplicationScopedMixin:
         if not hasattr(self, "_application"):
             self._application = application_scoped_get(user=self.request.user, pk=self.kwargs["pk"])
         return self._application
-
-
-class LimitedUploadMixin:
-    """Multipart uploads of at most ARTIFACT_MAX_BYTES, refused as early as the size is known."""
-
-    parser_classes = [MultiPartParser, FormParser]
-
-    def initial(self, request, *args, **kwargs):
-        # Refuse an announced oversize upload before anything (authentication included) reads the body.
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        limit = settings.ARTIFACT_MAX_BYTES
-        if length > limit + MULTIPART_OVERHEAD:
-            raise _too_large(limit, content_length=length)
-        super().initial(request, *args, **kwargs)
-
-    def upload_data(self, request):
-        """The parsed form, reading the file no further than the limit, whatever Content-Length claimed."""
-        limit = settings.ARTIFACT_MAX_BYTES
-        guard = _UploadSizeLimit(request._request, limit=limit)
-        request._request.upload_handlers.insert(0, guard)
-        data = request.data  # reads the upload
-        if guard.exceeded:
-            raise _too_large(limit)
-        return data
 
 
 class ApplicationArtifactView(ApplicationScopedMixin, LimitedUploadMixin, APIView):

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -257,20 +256,3 @@ class SchemeSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Level.choices)))
     def get_levels(self, obj: Scheme) -> list[str]:
         return obj.levels()
-
-
-@extend_schema_field(OpenApiTypes.OBJECT)
-class ErrorDetailsField(serializers.DictField):
-    pass
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    details = ErrorDetailsField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    """The one error format of the API."""
-
-    error = ErrorBodySerializer()

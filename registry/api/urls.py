@@ -1,7 +1,6 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
 
-from . import views
+from registry.api import views
 
 app_name = "registry_api"
 urlpatterns = [
@@ -19,6 +18,4 @@ urlpatterns = [
     path("certificates/<str:serial>/actions/", views.CertificateActionView.as_view(), name="certificate_actions"),
     path("schemes/", views.SchemeListView.as_view(), name="scheme_list"),
     path("schemes/<slug:code>/", views.SchemeDetailView.as_view(), name="scheme_detail"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("schema/docs/", views.ApiDocsView.as_view(), name="docs"),
 ]

@@ -8,7 +8,7 @@ from django.conf import settings as django_settings
 from django.core import mail
 
 from accounts.notifications import email_render
-from certification.services import application_transition
+from certification.process.services import application_transition
 from registry.models import VendorMembership
 from registry.services import certificate_transition
 from tests.factories import UserFactory

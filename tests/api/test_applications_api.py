@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _application_with_artifacts(*, vendor_member, scheme):
-    from certification.services import application_create, artifact_upload
+    from certification.process.services import application_create, artifact_upload
     from registry.selectors import vendor_for_user
 
     version = ProductVersionFactory(product__vendor=vendor_for_user(vendor_member))

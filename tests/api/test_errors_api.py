@@ -70,9 +70,9 @@ def test_errors_api_oversize_upload_stops_reading_at_the_limit():
     """Whatever Content-Length said, the upload handler stops the stream once the file passes the limit."""
     from django.core.files.uploadhandler import StopUpload
 
-    from certification.api.views import _UploadSizeLimit
+    from config.api.uploads import UploadSizeLimit
 
-    guard = _UploadSizeLimit(limit=1000)
+    guard = UploadSizeLimit(limit=1000)
     assert guard.receive_data_chunk(b"x" * 600, 0) == b"x" * 600
     with pytest.raises(StopUpload):
         guard.receive_data_chunk(b"x" * 600, 600)
@@ -132,7 +132,7 @@ def test_errors_api_blocked_guard_is_409(api_client, vendor_member, draft):
 
 
 def test_errors_api_wrong_role_is_403(api_client, vendor_member, evaluator, staff, with_artifacts, journey, commit):
-    from certification.services import application_transition
+    from certification.process.services import application_transition
 
     app = journey(with_artifacts, "submitted")
     before = row_counts()

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def b_objects(other_vendor_member, scheme):
     """Vendor B: an uncertified product with a version and a draft application."""
-    from certification.services import application_create
+    from certification.process.services import application_create
     from registry.selectors import vendor_for_user
 
     vendor_b = vendor_for_user(other_vendor_member)

@@ -38,7 +38,7 @@ def _counts() -> dict:
 
 
 def _new_application(*, vendor_member, scheme):
-    from certification.services import application_create, artifact_upload
+    from certification.process.services import application_create, artifact_upload
     from registry.selectors import vendor_for_user
 
     version = ProductVersionFactory(product__vendor=vendor_for_user(vendor_member))
@@ -283,7 +283,7 @@ def test_workbench_api_case_history_and_evidence(api_client, evaluator, vendor_m
 
 
 def test_workbench_api_case_scoping(api_client, evaluator2, other_vendor_member, app, b_app):
-    from certification.services import case_result_record
+    from certification.process.services import case_result_record
     from config.errors import PermissionDeniedError
 
     before = _counts()
@@ -343,7 +343,7 @@ def test_workbench_api_evidence_bad_input_changes_nothing(api_client, evaluator,
     before["AuditEntry"] += 1
     error = assert_error(api_client.post(url, {}, format="multipart"), 400, "invalid")
     assert "file" in error["details"]
-    assert_error(api_client.post(url, {"file": upload("empty.png", b"")}, format="multipart"), 400, "invalid")
+    assert_error(api_client.post(url, {"file": upload("empty.png", b"")}, format="multipart"), 400, "empty_file")
     error = assert_error(api_client.post(f"{API}applications/{app.pk}/cases/NOPE-99/evidence/",
                                          {"file": upload("a.png", PNG_BYTES)}, format="multipart"), 404, "not_found")
     assert "NOPE-99" in error["message"]
@@ -407,7 +407,7 @@ def test_workbench_api_clarification_threads(api_client, evaluator, vendor_membe
 
 def test_workbench_api_clarification_refusals_change_nothing(api_client, evaluator, evaluator2, vendor_member,
                                                              other_vendor_member, certifier, staff, app, b_app):
-    from certification.services import clarification_ask
+    from certification.process.workbench import clarification_ask
 
     url = f"{API}applications/{app.pk}/clarifications/"
     b_thread = clarification_ask(application=b_app, actor=staff, body="Câu hỏi cho nhà cung cấp B")
@@ -600,8 +600,8 @@ def test_workbench_api_status_poll_is_cheap(api_client, vendor_member, evaluator
 
 
 def test_workbench_api_check_retry(api_client, evaluator, evaluator2, vendor_member, staff, ready):
+    from certification.checks.runs import check_run_fail
     from certification.models import CheckRun
-    from certification.services import check_run_fail
 
     app = ready
     run = CheckRun.objects.get(application=app, check_key="artifact.integrity")

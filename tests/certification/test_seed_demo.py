@@ -20,7 +20,7 @@ from certification.models import (
     CheckRun,
     ConflictDeclaration,
 )
-from certification.sniff import sniff
+from config.uploads import sniff
 from registry.choices import CertificateStatus
 from registry.models import (
     Certificate,

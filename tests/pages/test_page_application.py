@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from certification.services import application_create, application_transition, conflict_declare
+from certification.process.services import application_create, application_transition
+from certification.process.workbench import conflict_declare
 from registry.selectors import vendor_for_user
 from tests.factories import ProductVersionFactory, UserFactory, upload
 

@@ -157,7 +157,7 @@ def test_page_vendor_dashboard_has_no_notice_once_verified(client, vendor_member
 
 
 def test_page_vendor_registration_staff_queue_caps_the_waiting_list(client, staff, monkeypatch):
-    monkeypatch.setattr("certification.views.UNVERIFIED_SHOWN", 2)
+    monkeypatch.setattr("certification.views.staff.UNVERIFIED_SHOWN", 2)
     vendors = [VendorFactory() for _ in range(3)]
     client.force_login(staff)
     html = client.get(reverse("certification:staff_queue")).content.decode()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certification.vulndb import osv_import
+from certification.vulndb.osv import osv_import
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from certification.scheme_loader import SCHEMES_DIR, schemes_load_files
+from certification.schemes.loader import SCHEMES_DIR, schemes_load_files
 from config.errors import ApplicationError
 
 

@@ -27,18 +27,17 @@ from certification.choices import ApplicationAction as A
 from certification.choices import ApplicationStatus as S
 from certification.choices import CaseResultValue as R
 from certification.models import Application, CheckRun, ConflictDeclaration
-from certification.scheme_loader import schemes_load_files
-from certification.scoring import application_pass_outcome
-from certification.services import (
+from certification.process.scoring import application_pass_outcome
+from certification.process.services import (
     application_create,
     application_transition,
     artifact_upload,
     case_result_record,
-    conflict_declare,
-    independence_declare,
 )
+from certification.process.workbench import conflict_declare, independence_declare
+from certification.process.workflow import TRANSITIONS
+from certification.schemes.loader import schemes_load_files
 from certification.tasks import check_run_execute_task
-from certification.workflow import TRANSITIONS
 from config.celery import app as celery_app
 from config.errors import ApplicationError
 from registry.choices import CertificateAction, CertificateStatus, RequirementMethod

@@ -1,0 +1,126 @@
+"""Durable check runs: execute at most once per generation, record errors, retry, sweep."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actors import actor_label
+from accounts.choices import Role
+from accounts.roles import user_has_role
+from certification.choices import (
+    CaseResultValue as R,
+)
+from certification.choices import (
+    CheckRunStatus,
+)
+from certification.models import (
+    Application,
+    CaseResult,
+    CaseResultVersion,
+    CheckRun,
+)
+from certification.process.workflow import role_permits
+from config.errors import (
+    PermissionDeniedError,
+    TransitionNotAllowed,
+)
+from trust.services import audit_append
+
+
+def _check_runs_enqueue(runs: list[CheckRun]) -> None:
+    from certification.tasks import check_run_execute_task
+
+    for run in runs:
+        check_run_execute_task.delay(run.pk, run.generation)
+
+
+# Automated checks ------------------------------------------------------------------------------
+
+def check_run_execute(*, check_run_id: int, generation: int) -> str:
+    """Run one automated check at most once per generation; safe to call again after a crash."""
+    from certification.checks import check_execute
+
+    with transaction.atomic():
+        run = CheckRun.objects.select_for_update().filter(pk=check_run_id).first()
+        if run is None or run.generation != generation or run.status == CheckRunStatus.DONE:
+            return "skipped"
+        run.status = CheckRunStatus.RUNNING
+        run.attempts += 1
+        run.started_at = timezone.now()
+        run.save(update_fields=["status", "attempts", "started_at"])
+        CaseResult.objects.filter(pk=run.case_id).update(result=R.RUNNING, updated_at=timezone.now())
+
+    application = Application.objects.select_related("scheme").get(pk=run.application_id)
+    outcome = check_execute(run.check_key, application)  # outside the lock: may take a while
+
+    with transaction.atomic():
+        run = CheckRun.objects.select_for_update().get(pk=check_run_id)
+        if run.generation != generation or run.status == CheckRunStatus.DONE:
+            return "skipped"  # a concurrent delivery finished first
+        case = CaseResult.objects.select_for_update().get(pk=run.case_id)
+        old = case.result
+        case.result = outcome.result
+        case.evidence = outcome.evidence
+        case.notes = outcome.summary
+        case.updated_by = None
+        case.save()
+        CaseResultVersion.objects.create(case=case, old_result=old, new_result=case.result, new_notes=case.notes,
+                                         actor_repr=actor_label("system:" + run.check_key))
+        run.status = CheckRunStatus.DONE
+        run.finished_at = timezone.now()
+        run.executions += 1
+        run.error = ""
+        run.save(update_fields=["status", "finished_at", "executions", "error"])
+        audit_append(actor=None, action="check.complete", obj=run,
+                     after={"result": case.result}, data={"application": run.application_id, "check": run.check_key})
+    return outcome.result
+
+
+def check_run_fail(*, check_run_id: int, generation: int, error: str) -> None:
+    """Record that a check could not run after all retries; the case shows 'error'."""
+    with transaction.atomic():
+        run = CheckRun.objects.select_for_update().filter(pk=check_run_id).first()
+        if run is None or run.generation != generation or run.status == CheckRunStatus.DONE:
+            return
+        run.status = CheckRunStatus.ERROR
+        run.error = error[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        CaseResult.objects.filter(pk=run.case_id).update(result=R.ERROR, evidence={"error": error[:2000]},
+                                                          updated_at=timezone.now())
+        audit_append(actor=None, action="check.error", obj=run, data={"error": error[:500]})
+
+
+def check_run_retry(*, check_run: CheckRun, actor) -> CheckRun:
+    """Staff or an assigned evaluator re-queues a check that ended in error."""
+    if not (user_has_role(actor, Role.STAFF) or role_permits(check_run.application, actor, Role.EVALUATOR)):
+        raise PermissionDeniedError(_("You may not re-run this check."))
+    with transaction.atomic():
+        run = CheckRun.objects.select_for_update().get(pk=check_run.pk)
+        if run.status != CheckRunStatus.ERROR:
+            raise TransitionNotAllowed(_("Only a check that ended in error can be re-run."))
+        run.generation += 1
+        run.status = CheckRunStatus.QUEUED
+        run.enqueued_at = timezone.now()
+        run.save()
+        CaseResult.objects.filter(pk=run.case_id).update(result=R.PENDING)
+        audit_append(actor=actor, action="check.retry", obj=run)
+        transaction.on_commit(lambda: _check_runs_enqueue([run]))
+    return run
+
+
+def check_runs_sweep(*, stale_seconds: int | None = None) -> int:
+    """Re-enqueue check runs left queued or running too long (a lost message or a dead worker)."""
+    stale_seconds = stale_seconds if stale_seconds is not None else settings.CHECK_RUN_STALE_SECONDS
+    cutoff = timezone.now() - timezone.timedelta(seconds=stale_seconds)
+    stale = list(CheckRun.objects.filter(
+        Q(status=CheckRunStatus.QUEUED, enqueued_at__lt=cutoff) | Q(status=CheckRunStatus.RUNNING, started_at__lt=cutoff)
+    ))
+    CheckRun.objects.filter(pk__in=[run.pk for run in stale]).update(enqueued_at=timezone.now())
+    _check_runs_enqueue(stale)
+    return len(stale)
+
+
+

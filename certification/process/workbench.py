@@ -1,0 +1,145 @@
+"""Writes of the evaluator's workbench: conflicts, independence, questions to the vendor, evidence."""
+
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.actors import actor_label
+from accounts.choices import Role
+from accounts.roles import user_has_role
+from certification.choices import (
+    ApplicationStatus as S,
+)
+from certification.models import (
+    Application,
+    Clarification,
+    ConflictDeclaration,
+    EvidenceFile,
+    IndependenceStatement,
+)
+from certification.process.notifications import _clarification_notify
+from certification.process.selectors import conflicts_blocking, independence_gate
+from certification.process.workflow import (
+    is_vendor_member,
+    role_permits,
+)
+from config.errors import (
+    ApplicationError,
+    ConflictOfInterest,
+    NotFoundError,
+    PermissionDeniedError,
+    TransitionNotAllowed,
+)
+from config.uploads import upload_inspect
+from trust.services import audit_append
+
+
+def conflict_reason(*, evaluator, vendor_id: int) -> str | None:
+    """Why the evaluator may not evaluate this vendor now (a declared relation within cooling-off)."""
+    declaration = conflicts_blocking(evaluator=evaluator, vendor_id=vendor_id).select_related("vendor").first()
+    if declaration is None:
+        return None
+    return _(
+        "%(evaluator)s declared a relation (%(relation)s) with %(vendor)s that ended less than two years ago "
+        "or is ongoing; they cannot be assigned."
+    ) % {"evaluator": evaluator.email, "relation": declaration.get_relation_display(),
+         "vendor": declaration.vendor.legal_name}
+
+
+def conflict_declare(*, evaluator, vendor, relation: str, started_on, ended_on=None, note: str = ""):
+    if not user_has_role(evaluator, Role.EVALUATOR):
+        raise PermissionDeniedError(_("Only evaluators declare conflicts of interest."))
+    if ended_on and ended_on < started_on:
+        raise ApplicationError(_("The end date is before the start date."), code="invalid")
+    with transaction.atomic():
+        decl = ConflictDeclaration.objects.create(evaluator=evaluator, vendor=vendor, relation=relation,
+                                                  started_on=started_on, ended_on=ended_on, note=note)
+        audit_append(actor=evaluator, action="conflict.declare", obj=decl,
+                     after={"vendor": vendor.pk, "relation": relation, "started_on": started_on,
+                            "ended_on": ended_on})
+    return decl
+
+
+# Evaluator's workbench ---------------------------------------------------------------------------
+
+def independence_declare(*, application: Application, evaluator) -> IndependenceStatement:
+    """An assigned evaluator states, before seeing the application, that no relation with its vendor
+    falls within the cooling-off period; a declared conflict makes the statement impossible."""
+    if not role_permits(application, evaluator, Role.EVALUATOR):
+        raise NotFoundError(_("Not found."))
+    reason = conflict_reason(evaluator=evaluator, vendor_id=application.vendor_id)
+    if reason:
+        raise ConflictOfInterest(reason)
+    with transaction.atomic():
+        statement, created = IndependenceStatement.objects.get_or_create(application=application, evaluator=evaluator)
+        if created:
+            audit_append(actor=evaluator, action="independence.declare", obj=application,
+                         data={"evaluator": evaluator.email, "vendor": application.vendor_id})
+    return statement
+
+
+def independence_declared(*, application: Application, evaluator) -> bool:
+    return application.independence_statements.filter(evaluator_id=evaluator.pk).exists()
+
+
+def clarification_ask(*, application: Application, actor, body: str, requirement_code: str = ""):
+    """An assigned evaluator (or staff) asks the vendor a question; the vendor is told by e-mail."""
+    if not (role_permits(application, actor, Role.EVALUATOR) or user_has_role(actor, Role.STAFF)):
+        raise NotFoundError(_("Not found."))
+    independence_gate(application=application, user=actor)
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write the question."), code="invalid", details={"body": ["required"]})
+    if requirement_code and not application.cases.filter(requirement__code=requirement_code).exists():
+        raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
+                            % {"code": requirement_code})
+    with transaction.atomic():
+        item = Clarification.objects.create(application=application, requirement_code=requirement_code,
+                                            author=actor, author_repr=actor_label(actor), body=body)
+        audit_append(actor=actor, action="clarification.ask", obj=application,
+                     data={"clarification": item.pk, "requirement": requirement_code})
+        transaction.on_commit(lambda: _clarification_notify(item.pk))
+    return item
+
+
+def clarification_reply(*, parent, actor, body: str):
+    """The vendor or the certification body replies in a clarification thread."""
+    app = parent.application
+    allowed = (is_vendor_member(app, actor) or role_permits(app, actor, Role.EVALUATOR)
+               or user_has_role(actor, Role.STAFF))
+    if not allowed:
+        raise NotFoundError(_("Not found."))
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError(_("Write the reply."), code="invalid", details={"body": ["required"]})
+    root = parent.parent or parent
+    with transaction.atomic():
+        item = Clarification.objects.create(application=app, parent=root, requirement_code=root.requirement_code,
+                                            author=actor, author_repr=actor_label(actor), body=body)
+        audit_append(actor=actor, action="clarification.reply", obj=app, data={"clarification": item.pk,
+                                                                               "thread": root.pk})
+        transaction.on_commit(lambda: _clarification_notify(item.pk))
+    return item
+
+
+def evidence_file_attach(*, application: Application, requirement_code: str, actor, file) -> EvidenceFile:
+    """An assigned evaluator attaches a file to a case result; stored under its SHA-256."""
+    if not role_permits(application, actor, Role.EVALUATOR):
+        raise PermissionDeniedError(_("Only an evaluator assigned to this application may attach evidence."))
+    independence_gate(application=application, user=actor)
+    if application.status != S.IN_EVALUATION:
+        raise TransitionNotAllowed(_("Evidence can only be attached while the application is in evaluation."))
+    case = application.cases.filter(requirement__code=requirement_code).first()
+    if case is None:
+        raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
+                            % {"code": requirement_code})
+    upload = upload_inspect(file, default_name="evidence")
+    with transaction.atomic():
+        item = EvidenceFile(case=case, original_name=upload.name, sha256=upload.sha256, size=upload.size,
+                            content_type=upload.content_type, uploaded_by=actor)
+        item.file.save(item.sha256, File(file), save=False)
+        item.save()
+        audit_append(actor=actor, action="evidence.attach", obj=case,
+                     data={"sha256": item.sha256, "name": item.original_name, "requirement": requirement_code})
+    return item

@@ -1,0 +1,1 @@
+"""Schemes as versioned data: the JSON files beside this package and their loader."""

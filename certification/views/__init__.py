@@ -1,0 +1,1 @@
+"""Work pages of the certification process, one module per desk."""

@@ -1,0 +1,153 @@
+"""The evaluator's desk: the queue, scoring a case, evidence, conflicts."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from accounts.roles import user_has_role
+from certification.choices import ApplicationStatus as S
+from certification.choices import CaseResultValue as R
+from certification.forms import (
+    CaseResultForm,
+    ConflictDeclarationForm,
+    EvidenceFileForm,
+)
+from certification.models import ConflictDeclaration
+from certification.process.selectors import (
+    application_list,
+)
+from certification.process.services import case_result_record
+from certification.process.workbench import (
+    conflict_declare,
+    evidence_file_attach,
+    independence_declared,
+)
+from certification.process.workflow import (
+    is_assigned_evaluator,
+)
+from certification.views.application import _application_load, _can_score, _evidence_text
+from certification.views.common import role_required
+from config.errors import ApplicationError
+from registry.choices import RequirementMethod
+from registry.templatetags.registry_labels import choice_label
+
+# Evaluator -------------------------------------------------------------------------------------
+
+@role_required(Role.EVALUATOR)
+def evaluator_queue(request):
+    mine = (application_list(user=request.user).filter(assignments__evaluator=request.user)
+            .select_related("product_version__product", "vendor", "scheme").distinct())
+    return render(request, "certification/evaluator_queue.html", {
+        "active": [a for a in mine if a.status == S.IN_EVALUATION],
+        "finished": [a for a in mine if a.status != S.IN_EVALUATION][:50],
+    })
+
+
+def _case_context(request, app, case, form=None) -> dict:
+    req = case.requirement
+    initial = {"result": case.result if case.result in ("pass", "fail", "not_applicable") else None,
+               "notes": case.notes}
+    codes = list(app.cases.order_by("requirement__order", "requirement__code")
+                 .values_list("requirement__code", "result"))
+    return {
+        "application": app,
+        "case": case,
+        "requirement": req,
+        "automated": req.method == RequirementMethod.AUTOMATED,
+        "evidence": _evidence_text(case),
+        "versions": [{"version": v, "old_label": choice_label(R, v.old_result) if v.old_result else "",
+                      "new_label": choice_label(R, v.new_result)}
+                     for v in case.versions.order_by("-created_at", "-id")],
+        "form": form or CaseResultForm(initial=initial),
+        "can_score": _can_score(app, request.user, case),
+        "evidence_files": list(case.evidence_files.all()),
+        "evidence_form": EvidenceFileForm(),
+        "siblings": [{"code": c, "result": r, "label": choice_label(R, r)} for c, r in codes],
+    }
+
+
+@login_required
+def case_score(request, pk: int, code: str):
+    app = _application_load(request, pk)
+    if is_assigned_evaluator(app, request.user) and not independence_declared(application=app,
+                                                                             evaluator=request.user):
+        messages.warning(request, _("Declare your independence from this vendor before working on the application."))
+        return redirect("certification:application_detail", pk=app.pk)
+    case = app.cases.select_related("requirement").filter(requirement__code=code).first()
+    if case is None:
+        raise Http404(_("Not found."))
+    if request.method != "POST":
+        return render(request, "certification/case_score.html", _case_context(request, app, case))
+    form = CaseResultForm(request.POST)
+    if not form.is_valid():
+        return render(request, "certification/case_score.html", _case_context(request, app, case, form), status=400)
+    try:
+        case_result_record(application=app, requirement_code=code, actor=request.user,
+                           result=form.cleaned_data["result"], notes=form.cleaned_data["notes"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        case.refresh_from_db()
+        return render(request, "certification/case_score.html", _case_context(request, app, case, form),
+                      status=exc.status_code)
+    messages.success(request, _("Result for %(code)s saved.") % {"code": code})
+    # Straight on to the next case still waiting for a result, else back to the application.
+    following = (app.cases.filter(result=R.PENDING).exclude(requirement__method=RequirementMethod.AUTOMATED)
+                 .order_by("requirement__order", "requirement__code").values_list("requirement__code", flat=True)
+                 .first())
+    if following:
+        return redirect("certification:case_score", pk=app.pk, code=following)
+    return redirect("certification:application_detail", pk=app.pk)
+
+
+@require_POST
+@login_required
+def evidence_attach_view(request, pk: int, code: str):
+    app = _application_load(request, pk)
+    case = app.cases.select_related("requirement").filter(requirement__code=code).first()
+    if case is None:
+        raise Http404(_("Not found."))
+    form = EvidenceFileForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ApplicationError(_("Choose a file to attach."), code="invalid")
+        evidence_file_attach(application=app, requirement_code=code, actor=request.user,
+                             file=form.cleaned_data["file"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render(request, "certification/case_score.html", _case_context(request, app, case),
+                      status=exc.status_code)
+    messages.success(request, _("Evidence attached to %(code)s.") % {"code": code})
+    return redirect("certification:case_score", pk=app.pk, code=code)
+
+
+
+
+@login_required
+def conflict_list(request):
+    """An evaluator's own conflict-of-interest declarations, and the form to add one."""
+    if not user_has_role(request.user, Role.EVALUATOR):
+        raise PermissionDenied
+    form = ConflictDeclarationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                conflict_declare(evaluator=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, _("Your declaration is recorded."))
+                return redirect("certification:conflict_list")
+        else:
+            status = 400
+    declarations = ConflictDeclaration.objects.filter(evaluator=request.user).select_related("vendor")
+    return render(request, "certification/conflict_list.html", {"form": form, "declarations": declarations},
+                  status=status)
+
+

@@ -1,0 +1,103 @@
+"""The staff desk: vendors to verify, applications to assign, certificates."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from certification.choices import ApplicationStatus as S
+from certification.forms import (
+    CertificateSearchForm,
+)
+from certification.process.selectors import (
+    application_list,
+)
+from certification.views.common import _safe_next, role_required
+from config.errors import ApplicationError
+from registry.models import Certificate, Vendor
+from registry.selectors import certificate_list
+from registry.services import (
+    certificate_available_actions,
+    certificate_transition,
+    vendor_verify,
+)
+
+# Staff -----------------------------------------------------------------------------------------
+
+UNVERIFIED_SHOWN = 50
+
+
+def _staff_context(request) -> dict:
+    unverified = Vendor.objects.filter(verified_at__isnull=True).order_by("created_at", "pk")
+    base = application_list(user=request.user).select_related("product_version__product", "vendor", "scheme")
+    form = CertificateSearchForm(request.GET or None)
+    certificates = certificate_list().order_by("-needs_review", "-issued_at", "-pk")
+    if form.is_valid():
+        q = form.cleaned_data.get("q", "").strip()
+        if q:
+            certificates = certificates.filter(Q(serial__icontains=q) | Q(product__name__icontains=q)
+                                               | Q(vendor__legal_name__icontains=q))
+        if form.cleaned_data.get("status"):
+            certificates = certificates.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data.get("review"):
+            certificates = certificates.filter(needs_review=True)
+    page_obj = Paginator(certificates, 25).get_page(request.GET.get("page"))
+    rows = [{"certificate": c, "actions": certificate_available_actions(certificate=c, actor=request.user)}
+            for c in page_obj.object_list]
+    return {
+        # Oldest first, capped: seeded or imported vendors may all be unverified at once.
+        "unverified_vendors": unverified[:UNVERIFIED_SHOWN],
+        "unverified_count": unverified.count(),
+        "submitted": base.filter(status=S.SUBMITTED).order_by("submitted_at", "pk"),
+        "in_progress": base.filter(status__in=[S.IN_EVALUATION, S.EVALUATED, S.APPEALED, S.RETURNED])
+        .order_by("-updated_at")[:50],
+        "search_form": form,
+        "page_obj": page_obj,
+        "certificate_rows": rows,
+        "posted": request.POST if request.method == "POST" else {},
+    }
+
+
+@role_required(Role.STAFF)
+def staff_queue(request):
+    return render(request, "certification/staff_queue.html", _staff_context(request))
+
+
+@require_POST
+@role_required(Role.STAFF)
+def certificate_action(request, serial: str):
+    certificate = Certificate.objects.filter(serial=serial).first()
+    if certificate is None:
+        raise Http404(_("Not found."))
+    action = request.POST.get("action", "")
+    try:
+        certificate = certificate_transition(certificate=certificate, action=action, actor=request.user,
+                                             reason=request.POST.get("reason", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render(request, "certification/staff_queue.html", _staff_context(request), status=exc.status_code)
+    messages.success(request, _("Certificate %(serial)s is now “%(status)s”.")
+                     % {"serial": certificate.serial, "status": certificate.get_status_display()})
+    return redirect(_safe_next(request, reverse("certification:staff_queue")))
+
+
+@require_POST
+@role_required(Role.STAFF)
+def vendor_verify_view(request, pk: int):
+    vendor = Vendor.objects.filter(pk=pk).first()
+    if vendor is None:
+        raise Http404(_("Not found."))
+    try:
+        vendor = vendor_verify(vendor=vendor, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render(request, "certification/staff_queue.html", _staff_context(request), status=exc.status_code)
+    messages.success(request, _("Vendor “%(name)s” is verified.") % {"name": vendor.legal_name})
+    return redirect(_safe_next(request, reverse("certification:staff_queue")))
+
+

@@ -1,0 +1,149 @@
+"""The vendor's desk: dashboard, profile, products, versions and new applications."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.choices import Role
+from certification.forms import (
+    ApplicationCreateForm,
+    ProductForm,
+    ProductVersionForm,
+)
+from certification.process.selectors import (
+    application_list,
+)
+from certification.process.services import application_create
+from certification.views.common import role_required
+from config.errors import ApplicationError
+from registry.forms import VendorProfileForm, form_errors_apply
+from registry.models import ProductVersion, Vendor
+from registry.selectors import product_visible_list, vendor_for_user
+from registry.services import (
+    product_create,
+    product_version_create,
+    vendor_update,
+)
+
+# Vendor ----------------------------------------------------------------------------------------
+
+def _vendor_context(request, *, product_form=None, version_form=None, application_form=None) -> dict:
+    vendor = vendor_for_user(request.user)
+    products = product_visible_list(user=request.user).filter(vendor=vendor).prefetch_related("versions")
+    versions = (ProductVersion.objects.filter(product__vendor=vendor).select_related("product")
+                .order_by("product__name", "-created_at"))
+    applications = (application_list(user=request.user).filter(vendor=vendor)
+                    .select_related("product_version__product", "scheme", "certificate"))
+    return {
+        "vendor": vendor,
+        "products": products,
+        "applications": applications,
+        "product_form": product_form or ProductForm(),
+        "version_form": version_form or ProductVersionForm(products=products),
+        "application_form": application_form or ApplicationCreateForm(versions=versions),
+    }
+
+
+def _vendor_or_403(request):
+    vendor = vendor_for_user(request.user)
+    if vendor is None:
+        raise PermissionDenied(_("Your account is not linked to a vendor."))
+    return vendor
+
+
+@role_required(Role.VENDOR)
+def vendor_dashboard(request):
+    _vendor_or_403(request)
+    return render(request, "certification/vendor_dashboard.html", _vendor_context(request))
+
+
+@role_required(Role.VENDOR)
+def vendor_profile(request):
+    """The vendor's own company profile; the tax code identifies the company and only staff correct it."""
+    vendor = _vendor_or_403(request)
+    form = VendorProfileForm(request.POST or None, instance=Vendor.objects.get(pk=vendor.pk))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                vendor_update(vendor=vendor, actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form_errors_apply(form, exc.details)
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, _("Your company profile is saved."))
+                return redirect("certification:vendor_profile")
+    return render(request, "certification/vendor_profile.html", {"vendor": vendor, "form": form}, status=status)
+
+
+@require_POST
+@role_required(Role.VENDOR)
+def product_create_view(request):
+    vendor = _vendor_or_403(request)
+    form = ProductForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            product = product_create(vendor=vendor, actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Product “%(name)s” created.") % {"name": product.name})
+            return redirect("certification:vendor_dashboard")
+    return render(request, "certification/vendor_dashboard.html", _vendor_context(request, product_form=form),
+                  status=status)
+
+
+@require_POST
+@role_required(Role.VENDOR)
+def version_create_view(request):
+    vendor = _vendor_or_403(request)
+    products = product_visible_list(user=request.user).filter(vendor=vendor)
+    form = ProductVersionForm(request.POST, products=products)
+    status = 400
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        product = data.pop("product")
+        try:
+            version = product_version_create(product=product, actor=request.user, **data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Version %(version)s of “%(name)s” added.")
+                             % {"version": version.version, "name": product.name})
+            return redirect("certification:vendor_dashboard")
+    return render(request, "certification/vendor_dashboard.html", _vendor_context(request, version_form=form),
+                  status=status)
+
+
+@role_required(Role.VENDOR)
+def application_create_view(request):
+    vendor = _vendor_or_403(request)
+    versions = ProductVersion.objects.filter(product__vendor=vendor).select_related("product")
+    if request.method != "POST":
+        initial = {}
+        if request.GET.get("version"):
+            initial["product_version"] = request.GET["version"]
+        form = ApplicationCreateForm(versions=versions, initial=initial)
+        return render(request, "certification/application_form.html", {"form": form})
+    form = ApplicationCreateForm(request.POST, versions=versions)
+    status = 400
+    if form.is_valid():
+        try:
+            app = application_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Application #%(id)s created as a draft. Upload the documents, then submit it.")
+                             % {"id": app.pk})
+            return redirect("certification:application_detail", pk=app.pk)
+    return render(request, "certification/application_form.html", {"form": form}, status=status)
+
+
