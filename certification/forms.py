@@ -79,6 +79,15 @@ class CaseResultForm(forms.Form):
                             widget=forms.Textarea(attrs={"rows": 5}))
 
 
+class CaseDeviationForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Result the decision relies on"), widget=forms.RadioSelect,
+        choices=[(str(v), CaseResultValue(v).label) for v in EVALUATOR_RESULTS],
+    )
+    justification = forms.CharField(label=_("Justification (kept on record and printed in the report)"),
+                                    max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
 class EvidenceFileForm(forms.Form):
     file = forms.FileField(label=_("Evidence file (screenshot, log, capture)"))
 

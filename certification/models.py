@@ -150,6 +150,14 @@ class CaseResult(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="case_results"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # A certifier's justified deviation from the recorded result (an automated check's false positive,
+    # say): the pass rule then reads this result, and the report shows both.
+    deviation_result = models.CharField(_("deviation"), max_length=16, choices=CaseResultValue.choices,
+                                        blank=True)
+    deviation_justification = models.TextField(_("justification"), blank=True)
+    deviation_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    deviation_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["requirement__order", "requirement__code"]
@@ -159,9 +167,17 @@ class CaseResult(models.Model):
             models.UniqueConstraint(fields=["application", "requirement"], name="%(app_label)s_%(class)s_unique"),
         ]
 
+    @property
+    def effective_result(self) -> str:
+        """What the pass rule reads: a certifier's deviation where one was recorded, else the result."""
+        return self.deviation_result or self.result
+
 
 class CaseResultVersion(models.Model):
     case = models.ForeignKey(CaseResult, on_delete=models.PROTECT, related_name="versions")
+    # result: an evaluator's; check: an automated check's run; deviation: a certifier's justified
+    # deviation; reopened: put back to pending when an appeal was upheld.
+    kind = models.CharField(max_length=10, default="result")
     old_result = models.CharField(max_length=16, blank=True)
     new_result = models.CharField(max_length=16)
     old_notes = models.TextField(blank=True)
@@ -360,8 +376,14 @@ class Clarification(models.Model):
     requirement_code = models.CharField(max_length=40, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     author_repr = models.CharField(max_length=254)
+    # Written by the vendor's side (a question's answer), as opposed to the certification body.
+    from_vendor = models.BooleanField(default=False)
     body = models.TextField()
+    # A question the body closed without an answer (it no longer holds back completion), and why.
     resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolution = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from tests.factories import (
     PDF_BYTES,
     ProductVersionFactory,
     UserFactory,
+    VendorFactory,
     installer_bytes,
     scheme_with_requirements,
     upload,
@@ -71,6 +72,12 @@ def procurement(roles_ready):
 @pytest.fixture
 def vendor_member(roles_ready):
     return vendor_user(email="owner@vendor-a.vn")
+
+
+@pytest.fixture
+def unverified_vendor_member(roles_ready):
+    """A member of a vendor staff have not verified yet (it may prepare drafts, not submit them)."""
+    return vendor_user(VendorFactory(verified_at=None), email="owner@vendor-new.vn")
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from certification.access import application_access
 from certification.choices import (
+    EVALUATOR_RESULTS,
     ApplicationAction,
     CaseResultValue,
     CheckRunStatus,
@@ -36,10 +38,7 @@ from certification.process.selectors import (
     conflict_blocking,
     conflict_cooling_off_until,
     conflict_vendor_get,
-    pass_rule_visible,
-    sees_as_vendor,
 )
-from certification.process.workflow import available_actions
 from config.errors import NotFoundError
 from registry.api.serializers import (
     ProductRefSerializer,
@@ -63,13 +62,23 @@ def _caller(context):
     return request.user if request else None
 
 
-def _vendor_view(context, application) -> bool:
-    """Whether the serializer renders for the application's vendor; decided once per application."""
-    cache = context.setdefault("_vendor_view", {})
+def _access(context, application):
+    """The caller's access to the application (certification.access), computed once per application."""
+    cache = context.setdefault("_access", {})
     if application.pk not in cache:
-        user = _caller(context)
-        cache[application.pk] = bool(user) and sees_as_vendor(application=application, user=user)
+        cache[application.pk] = application_access(user=_caller(context), application=application)
     return cache[application.pk]
+
+
+def _vendor_view(context, application) -> bool:
+    """Whether the serializer renders for the application's vendor."""
+    return _access(context, application).sees_as_vendor
+
+
+class DeviationSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=CaseResultValue.choices)
+    justification = serializers.CharField()
+    recorded_at = serializers.DateTimeField()
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -83,7 +92,18 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseResult
         fields = ["requirement_code", "group", "title", "method", "mandatory", "result", "notes", "evidence",
-                  "updated_at"]
+                  "deviation", "updated_at"]
+
+    deviation = serializers.SerializerMethodField(
+        help_text=_("A certifier's justified deviation from the result, which the pass rule then reads; null when "
+                    "there is none."))
+
+    @extend_schema_field(DeviationSerializer(allow_null=True))
+    def get_deviation(self, obj: CaseResult) -> dict | None:
+        if not obj.deviation_result:
+            return None
+        return {"result": obj.deviation_result, "justification": obj.deviation_justification,
+                "recorded_at": obj.deviation_at}
 
     def get_title(self, obj: CaseResult) -> str:
         req = obj.requirement
@@ -296,8 +316,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ApplicationAction.choices)))
     def get_available_actions(self, obj: Application) -> list[str]:
-        request = self.context.get("request")
-        return available_actions(obj, request.user if request else None)
+        return _access(self.context, obj).actions
 
     @extend_schema_field(GroupProgressSerializer(many=True))
     def get_progress(self, obj: Application) -> list:
@@ -305,7 +324,10 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(CheckSerializer(many=True))
     def get_checks(self, obj: Application) -> list:
-        return CheckSerializer(application_checks(application=obj), many=True).data
+        rows = application_checks(application=obj)
+        if not _access(self.context, obj).sees_check_errors:
+            rows = [{**row, "error": ""} for row in rows]
+        return CheckSerializer(rows, many=True).data
 
     @extend_schema_field(FindingSerializer(many=True))
     def get_findings(self, obj: Application) -> list:
@@ -344,15 +366,14 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
     @extend_schema_field(PassRuleSerializer(allow_null=True))
     def get_pass_rule(self, obj: Application) -> dict | None:
-        user = _caller(self.context)
-        if user is None or not pass_rule_visible(application=obj, user=user) or not obj.cases.all():
+        if not _access(self.context, obj).sees_pass_rule or not obj.cases.all():
             return None
         return PassRuleSerializer(application_pass_outcome(application=obj)).data
 
     @extend_schema_field(IndependenceSerializer(allow_null=True))
     def get_independence(self, obj: Application) -> dict | None:
         user = _caller(self.context)
-        if user is None or not any(a.evaluator_id == user.pk for a in obj.assignments.all()):
+        if not _access(self.context, obj).is_assigned_evaluator:
             return None
         # from the rows the application selectors prefetched (the independence gate reads them too)
         statement = next((s for s in obj.independence_statements.all() if s.evaluator_id == user.pk), None)
@@ -380,6 +401,10 @@ class ApplicationActionSerializer(serializers.Serializer):
                                  help_text=_("Required to return, reject, appeal, uphold or overturn."))
     evaluators = serializers.ListField(child=serializers.EmailField(), required=False, default=list,
                                        help_text=_("For assign: the evaluators' e-mail addresses."))
+    requirements = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=200,
+        help_text=_("For appeal: the requirement codes the vendor contests. For overturn: those to evaluate again "
+                    "(default: the appeal's); with none, the decision is taken again directly."))
 
 
 # Evaluator's workbench -------------------------------------------------------------------------
@@ -405,7 +430,17 @@ class ClarificationSerializer(ClarificationReplySerializer):
     replies = ClarificationReplySerializer(many=True, read_only=True)
 
     class Meta(ClarificationReplySerializer.Meta):
-        fields = ["id", "requirement_code", "author", "body", "created_at", "resolved_at", "replies"]
+        fields = ["id", "requirement_code", "author", "body", "created_at", "resolved_at", "resolution", "replies"]
+
+
+class ClarificationCloseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000, help_text=_("Why the question is closed without an answer."))
+
+
+class CaseDeviationInputSerializer(serializers.Serializer):
+    result = serializers.ChoiceField(choices=[(str(v), str(v)) for v in EVALUATOR_RESULTS],
+                                     help_text=_("The result the decision relies on."))
+    justification = serializers.CharField(max_length=5000, help_text=_("Why; printed in the evaluation report."))
 
 
 class ClarificationInputSerializer(serializers.Serializer):

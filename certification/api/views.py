@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certification.access import application_access_get, application_light_queryset
 from certification.api.filtersets import (
     ApplicationFilterSet,
     ConflictFilterSet,
@@ -27,9 +28,11 @@ from certification.api.serializers import (
     ApplicationSerializer,
     ArtifactSerializer,
     ArtifactUploadSerializer,
+    CaseDeviationInputSerializer,
     CaseResultInputSerializer,
     CaseWithHistorySerializer,
     CheckSerializer,
+    ClarificationCloseSerializer,
     ClarificationInputSerializer,
     ClarificationSerializer,
     ConflictInputSerializer,
@@ -42,42 +45,37 @@ from certification.api.serializers import (
 from certification.checks.runs import check_run_retry
 from certification.models import Clarification, ConflictDeclaration, SbomComponent
 from certification.process.selectors import (
-    application_get,
+    application_access_full,
     application_list,
     application_live_state,
-    application_scoped_get,
     artifact_get,
     case_get,
     check_run_row,
     check_runs_by_key,
     clarification_get,
     clarification_list,
-    clarification_may_ask,
-    clarification_may_reply,
     conflict_list,
     evaluation_report_latest,
     evidence_file_get,
-    independence_gate,
     product_version_get,
     sbom_component_list,
-    sees_as_vendor,
     vendor_member_ids,
 )
 from certification.process.services import (
     application_create,
     application_transition,
     artifact_upload,
+    case_deviation_record,
     case_result_record,
 )
 from certification.process.workbench import (
     clarification_ask,
+    clarification_close,
     clarification_reply,
     conflict_declare,
     evidence_file_attach,
     independence_declare,
-    independence_declared,
 )
-from certification.process.workflow import is_assigned_evaluator
 from certification.reports.views import evaluation_report_response
 from config.api.schema import (
     ERROR_404,
@@ -90,7 +88,6 @@ from config.api.schema import (
 )
 from config.api.uploads import LimitedUploadMixin
 from config.downloads import stored_file_response
-from config.errors import PermissionDeniedError
 
 
 @extend_schema_view(
@@ -118,8 +115,8 @@ class ApplicationListView(generics.ListCreateAPIView):
         version = product_version_get(pk=data["product_version"])
         app = application_create(actor=request.user, product_version=version, scheme=data["scheme"],
                                  level=data["level"])
-        app = application_get(user=request.user, pk=app.pk)
-        return Response(ApplicationDetailSerializer(app, context=self.get_serializer_context()).data,
+        access = application_access_full(user=request.user, pk=app.pk)
+        return Response(ApplicationDetailSerializer(access.application, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
 
@@ -132,18 +129,26 @@ class ApplicationDetailView(generics.RetrieveAPIView):
     serializer_class = ApplicationDetailSerializer
 
     def get_object(self):
-        application = application_get(user=self.request.user, pk=self.kwargs["pk"])
-        independence_gate(application=application, user=self.request.user)
-        return application
+        access = application_access_full(user=self.request.user, pk=self.kwargs["pk"])
+        self.request.application_access = access
+        return access.application
 
 
 class ApplicationScopedMixin:
-    """Views under applications/{id}/: the application as the caller may see it (else 404), read once."""
+    """Views under applications/{id}/: the caller's access to the application (another vendor's is 404;
+    an assigned evaluator sees details only after stating independence: 403), read once."""
+
+    access_details = True
+
+    def get_access(self):
+        if not hasattr(self, "_access"):
+            self._access = application_access_get(user=self.request.user, pk=self.kwargs["pk"],
+                                                  queryset=application_light_queryset(user=self.request.user),
+                                                  details=self.access_details)
+        return self._access
 
     def get_application(self):
-        if not hasattr(self, "_application"):
-            self._application = application_scoped_get(user=self.request.user, pk=self.kwargs["pk"])
-        return self._application
+        return self.get_access().application
 
 
 class ApplicationArtifactView(ApplicationScopedMixin, LimitedUploadMixin, APIView):
@@ -175,8 +180,8 @@ class ApplicationActionView(ApplicationScopedMixin, APIView):
         serializer = ApplicationActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         application_transition(application=app, actor=request.user, **serializer.validated_data)
-        app = application_get(user=request.user, pk=pk)
-        return Response(ApplicationDetailSerializer(app, context={"request": request}).data)
+        access = application_access_full(user=request.user, pk=pk)
+        return Response(ApplicationDetailSerializer(access.application, context={"request": request}).data)
 
 
 def _case_response(request, app, requirement_code: str) -> Response:
@@ -244,6 +249,7 @@ class ConflictListView(generics.ListCreateAPIView):
 
 
 class IndependenceView(ApplicationScopedMixin, APIView):
+    access_details = False  # the statement is what opens the details
     @extend_schema(
         summary=_("Declare independence from the application's vendor (assigned evaluator)"),
         description=_("Needed before working on the application. Refused with 409 and the reason when the "
@@ -256,12 +262,9 @@ class IndependenceView(ApplicationScopedMixin, APIView):
         tags=["workbench"],
     )
     def post(self, request, pk: int):
-        app = self.get_application()
-        if not is_assigned_evaluator(app, request.user):
-            raise PermissionDeniedError(_("Only an evaluator assigned to this application declares independence "
-                                          "from its vendor."))
-        existed = independence_declared(application=app, evaluator=request.user)
-        statement = independence_declare(application=app, evaluator=request.user)
+        access = self.get_access()
+        existed = access.independence_stated
+        statement = independence_declare(application=access.application, evaluator=request.user)
         return Response(IndependenceStatementSerializer(statement).data,
                         status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
@@ -288,9 +291,9 @@ class ClarificationListView(ApplicationScopedMixin, generics.ListCreateAPIView):
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if not getattr(self, "swagger_fake_view", False):
-            app = self.get_application()
-            if sees_as_vendor(application=app, user=self.request.user):
-                context["vendor_side_ids"] = vendor_member_ids(application=app)
+            access = self.get_access()
+            if access.sees_as_vendor:
+                context["vendor_side_ids"] = vendor_member_ids(application=access.application)
         return context
 
     def create(self, request, *args, **kwargs):
@@ -300,13 +303,8 @@ class ClarificationListView(ApplicationScopedMixin, generics.ListCreateAPIView):
         data = serializer.validated_data
         if data["parent"] is not None:
             parent = clarification_get(application=app, pk=data["parent"])
-            if not clarification_may_reply(application=app, user=request.user):
-                raise PermissionDeniedError(_("Only the vendor, the assigned evaluators and staff reply to "
-                                              "questions."))
             item = clarification_reply(parent=parent, actor=request.user, body=data["body"])
         else:
-            if not clarification_may_ask(application=app, user=request.user):
-                raise PermissionDeniedError(_("Only the assigned evaluators and staff ask the vendor questions."))
             item = clarification_ask(application=app, actor=request.user, body=data["body"],
                                      requirement_code=data["requirement_code"].strip())
         thread = clarification_list(application=app).get(pk=item.parent_id or item.pk)
@@ -342,7 +340,6 @@ class EvidenceDownloadView(ApplicationScopedMixin, APIView):
     )
     def get(self, request, pk: int, evidence_id: int):
         app = self.get_application()
-        independence_gate(application=app, user=request.user)
         item = evidence_file_get(application=app, pk=evidence_id)
         return stored_file_response(field_file=item.file, name=item.original_name, content_type=item.content_type,
                                     sha256=item.sha256)
@@ -358,7 +355,6 @@ class ArtifactDownloadView(ApplicationScopedMixin, APIView):
     )
     def get(self, request, pk: int, artifact_id: int):
         app = self.get_application()
-        independence_gate(application=app, user=request.user)
         item = artifact_get(application=app, pk=artifact_id)
         return stored_file_response(field_file=item.file, name=item.original_name, content_type=item.content_type,
                                     sha256=item.sha256)
@@ -424,3 +420,44 @@ class ApplicationReportView(APIView):
     )
     def get(self, request, pk: int):
         return evaluation_report_response(evaluation_report_latest(user=request.user, application_id=pk))
+
+
+class ClarificationCloseView(ApplicationScopedMixin, APIView):
+    @extend_schema(
+        summary=_("Close a question the vendor has not answered (assigned evaluator or staff)"),
+        description=_("With a reason, kept on record. A closed question no longer holds back completing the "
+                      "evaluation. Answers with the whole thread."),
+        request=ClarificationCloseSerializer,
+        responses={200: ClarificationSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404, **ERROR_409},
+        tags=["workbench"],
+    )
+    def post(self, request, pk: int, clarification_id: int):
+        access = self.get_access()
+        serializer = ClarificationCloseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        question = clarification_get(application=access.application, pk=clarification_id)
+        root = clarification_close(question=question, actor=request.user, reason=serializer.validated_data["reason"])
+        thread = clarification_list(application=access.application).get(pk=root.pk)
+        context = {"request": request}
+        if access.sees_as_vendor:
+            context["vendor_side_ids"] = vendor_member_ids(application=access.application)
+        return Response(ClarificationSerializer(thread, context=context).data)
+
+
+class CaseDeviationView(ApplicationScopedMixin, APIView):
+    @extend_schema(
+        summary=_("Record a justified deviation from a case's result (certifier)"),
+        description=_("Only a certifier who took no part in the evaluation, after it was completed and before the "
+                      "decision. The recorded result stays as it was; the pass rule reads the deviation; the "
+                      "evaluation report shows both."),
+        request=CaseDeviationInputSerializer,
+        responses={200: CaseWithHistorySerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404, **ERROR_409},
+        tags=["applications"],
+    )
+    def post(self, request, pk: int, requirement_code: str):
+        app = self.get_application()
+        serializer = CaseDeviationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case_deviation_record(application=app, requirement_code=requirement_code, actor=request.user,
+                              **serializer.validated_data)
+        return _case_response(request, app, requirement_code)

@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import actor_label
-from accounts.choices import Role
-from accounts.roles import user_has_role
+from certification.access import application_access
 from certification.choices import (
     CaseResultValue as R,
 )
@@ -21,9 +20,7 @@ from certification.models import (
     CaseResultVersion,
     CheckRun,
 )
-from certification.process.workflow import role_permits
 from config.errors import (
-    PermissionDeniedError,
     TransitionNotAllowed,
 )
 from trust.services import audit_append
@@ -67,7 +64,7 @@ def check_run_execute(*, check_run_id: int, generation: int) -> str:
         case.updated_by = None
         case.save()
         CaseResultVersion.objects.create(case=case, old_result=old, new_result=case.result, new_notes=case.notes,
-                                         actor_repr=actor_label("system:" + run.check_key))
+                                         actor_repr=actor_label("system:" + run.check_key), kind="check")
         run.status = CheckRunStatus.DONE
         run.finished_at = timezone.now()
         run.executions += 1
@@ -93,19 +90,29 @@ def check_run_fail(*, check_run_id: int, generation: int, error: str) -> None:
         audit_append(actor=None, action="check.error", obj=run, data={"error": error[:500]})
 
 
+def check_run_requeue(*, run: CheckRun) -> CheckRun:
+    """Queue a locked check run again under a new generation (a late message for the old one does nothing);
+    the caller enqueues it after commit."""
+    run.generation += 1
+    run.status = CheckRunStatus.QUEUED
+    run.enqueued_at = timezone.now()
+    run.started_at = run.finished_at = None
+    run.error = ""
+    run.save()
+    CaseResult.objects.filter(pk=run.case_id).update(result=R.PENDING, updated_at=timezone.now())
+    return run
+
+
 def check_run_retry(*, check_run: CheckRun, actor) -> CheckRun:
-    """Staff or an assigned evaluator re-queues a check that ended in error."""
-    if not (user_has_role(actor, Role.STAFF) or role_permits(check_run.application, actor, Role.EVALUATOR)):
-        raise PermissionDeniedError(_("You may not re-run this check."))
+    """Staff or an assigned evaluator (after their statement) re-queues a check that ended in error."""
+    access = application_access(user=actor, application=check_run.application)
+    access.require_details()
+    access.require(access.may_retry, _("You may not re-run this check."))
     with transaction.atomic():
         run = CheckRun.objects.select_for_update().get(pk=check_run.pk)
         if run.status != CheckRunStatus.ERROR:
             raise TransitionNotAllowed(_("Only a check that ended in error can be re-run."))
-        run.generation += 1
-        run.status = CheckRunStatus.QUEUED
-        run.enqueued_at = timezone.now()
-        run.save()
-        CaseResult.objects.filter(pk=run.case_id).update(result=R.PENDING)
+        check_run_requeue(run=run)
         audit_append(actor=actor, action="check.retry", obj=run)
         transaction.on_commit(lambda: _check_runs_enqueue([run]))
     return run

@@ -9,7 +9,6 @@ from certification.models import (
     ApplicationEvent,
     Clarification,
 )
-from certification.process.workflow import is_vendor_member
 
 
 def _vendor_notify_transition(event_id: int) -> None:
@@ -48,7 +47,7 @@ def _clarification_notify(clarification_id: int) -> None:
 
     item = Clarification.objects.select_related("application").get(pk=clarification_id)
     app = item.application
-    if item.author_id and is_vendor_member(app, item.author):
+    if item.from_vendor:
         recipients = list(app.assignments.values_list("evaluator_id", flat=True))
     else:
         recipients = list(VendorMembership.objects.filter(vendor_id=app.vendor_id).values_list("user_id", flat=True))

@@ -104,7 +104,8 @@ def application_pass_outcome(*, application) -> PassOutcome:
     else:
         rows = application.cases.select_related("requirement").order_by("requirement__order", "requirement__code")
     cases = [
-        CaseInput(r.requirement.code, r.requirement.group, r.requirement.mandatory, r.requirement.weight, r.result)
+        CaseInput(r.requirement.code, r.requirement.group, r.requirement.mandatory, r.requirement.weight,
+                  r.effective_result)
         for r in rows
     ]
     threshold = application.scheme.thresholds.get(application.level, 100)

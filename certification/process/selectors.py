@@ -4,15 +4,19 @@ scope through here, so no view can forget a vendor boundary."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Role
 from accounts.roles import user_has_role
+from certification.access import (
+    application_access_get,
+    application_light_queryset,
+    application_scope,
+)
 from certification.choices import (
     ApplicationAction,
-    ApplicationStatus,
     CaseResultValue,
     CheckRunStatus,
 )
@@ -20,7 +24,6 @@ from certification.models import (
     Application,
     ApplicationEvent,
     Artifact,
-    Assignment,
     CaseResult,
     CaseResultVersion,
     CheckRun,
@@ -30,31 +33,8 @@ from certification.models import (
     Finding,
     SbomComponent,
 )
-from certification.process.workflow import is_assigned_evaluator, is_vendor_member
 from config.errors import NotFoundError, PermissionDeniedError
 from registry.models import ProductVersion, Vendor, VendorMembership
-from registry.selectors import user_sees_all, vendor_for_user
-
-
-def application_scope(*, user) -> Q | None:
-    """Which applications the user may see, as a filter; None means none at all.
-
-    Staff and certifiers see every application; vendor members see their vendor's; evaluators see the
-    ones they are assigned to. A user with several roles sees the union.
-    """
-    if not user or not user.is_authenticated:
-        return None
-    if user_has_role(user, Role.STAFF) or user_has_role(user, Role.CERTIFIER):
-        return Q()
-    scope = None
-    # The role first: an evaluator's scope then costs no membership query (the status poll counts them).
-    vendor = vendor_for_user(user) if user_has_role(user, Role.VENDOR) else None
-    if vendor is not None:
-        scope = Q(vendor=vendor)
-    if user_has_role(user, Role.EVALUATOR):
-        assigned = Q(Exists(Assignment.objects.filter(application=OuterRef("pk"), evaluator=user)))
-        scope = assigned if scope is None else scope | assigned
-    return scope
 
 
 def _with_related(qs: QuerySet) -> QuerySet:
@@ -65,6 +45,7 @@ def _with_related(qs: QuerySet) -> QuerySet:
         Prefetch("cases", queryset=cases),
         "artifacts",
         Prefetch("events", queryset=ApplicationEvent.objects.order_by("created_at", "id")),
+        Prefetch("clarifications", queryset=Clarification.objects.order_by("created_at", "id")),
         "assignments",
         "independence_statements",
         "check_runs",
@@ -84,25 +65,15 @@ def application_list(*, user) -> QuerySet:
     return _with_related(Application.objects.filter(scope)).order_by("-created_at", "-pk")
 
 
+def application_access_full(*, user, pk, details: bool = True):
+    """The caller's access to one application loaded with everything the page and the API show of it."""
+    return application_access_get(user=user, pk=pk, queryset=_with_related(Application.objects.all()),
+                                  details=details)
+
+
 def application_get(*, user, pk) -> Application:
-    """One application the user may see; any other is 'not found', never 'forbidden'."""
-    application = application_list(user=user).filter(pk=pk).first()
-    if application is None:
-        raise NotFoundError("Not found.")
-    return application
-
-
-def application_scoped_get(*, user, pk) -> Application:
-    """One application the user may see, without the lists that application_get loads: for the
-    workbench resources under it, which read their own rows (only the assignments, for role checks)."""
-    scope = application_scope(user=user)
-    application = None
-    if scope is not None:
-        application = (Application.objects.filter(scope, pk=pk).select_related("vendor", "scheme")
-                       .prefetch_related("assignments").first())
-    if application is None:
-        raise NotFoundError("Not found.")
-    return application
+    """One application the user may see, with everything needed to show it; any other is 'not found'."""
+    return application_access_full(user=user, pk=pk, details=False).application
 
 
 def case_history(*, case: CaseResult) -> QuerySet:
@@ -125,26 +96,6 @@ def product_version_get(*, pk) -> ProductVersion:
 # Events the vendor takes itself; the rest are the certification body's, which acts as one to the vendor.
 VENDOR_SIDE_ACTIONS = frozenset({ApplicationAction.CREATE, ApplicationAction.SUBMIT, ApplicationAction.WITHDRAW,
                                  ApplicationAction.APPEAL})
-# After a decision the vendor may see the breakdown the certifier decided on (and base an appeal on it).
-DECIDED_STATES = frozenset({ApplicationStatus.CERTIFIED, ApplicationStatus.REJECTED, ApplicationStatus.APPEALED})
-
-
-def sees_as_vendor(*, application: Application, user) -> bool:
-    """The caller reads the application as its vendor. The certification body's people are then not named
-    (the pages do the same), so no evaluator can be approached outside the process."""
-    return is_vendor_member(application, user) and not user_sees_all(user)
-
-
-def pass_rule_visible(*, application: Application, user) -> bool:
-    """Staff, certifiers and the assigned evaluators see the pass rule's breakdown at any time; the vendor
-    only once a decision was taken, so an interim score never becomes something to negotiate over."""
-    if user_has_role(user, Role.STAFF) or user_has_role(user, Role.CERTIFIER):
-        return True
-    if is_assigned_evaluator(application, user):
-        return True
-    return is_vendor_member(application, user) and application.status in DECIDED_STATES
-
-
 def _progress(rows) -> list[dict]:
     """Per group, in the order the groups first appear: cases, final results and what they are."""
     groups: dict[str, dict] = {}
@@ -194,14 +145,10 @@ def check_run_row(*, run) -> dict:
 
 
 def application_live_state(*, user, pk) -> dict:
-    """What a page polls while checks run: status, checks and per-case results, in two queries after
-    the caller's roles are known. Another vendor's application is 'not found', as everywhere."""
-    scope = application_scope(user=user)
-    row = None
-    if scope is not None:
-        row = Application.objects.filter(scope, pk=pk).values("id", "status", "updated_at").first()
-    if row is None:
-        raise NotFoundError("Not found.")
+    """What a page polls while checks run: status, checks and per-case results. Another vendor's
+    application is 'not found', as everywhere; an evaluator sees it after their statement."""
+    app = application_access_get(user=user, pk=pk, queryset=application_light_queryset(user=user)).application
+    row = {"id": app.pk, "status": app.status, "updated_at": app.updated_at}
     # One query: each case with its requirement and, for automated ones, its check run (a left join).
     cases = list(
         CaseResult.objects.filter(application_id=pk).order_by("requirement__order", "requirement__code")
@@ -271,17 +218,6 @@ def clarification_get(*, application: Application, pk) -> Clarification:
     if item is None:
         raise NotFoundError(_("There is no such question in this application."))
     return item
-
-
-def clarification_may_ask(*, application: Application, user) -> bool:
-    """Assigned evaluators and staff ask the vendor; the vendor and certifiers only reply."""
-    return is_assigned_evaluator(application, user) or user_has_role(user, Role.STAFF)
-
-
-def clarification_may_reply(*, application: Application, user) -> bool:
-    """The vendor, the assigned evaluators and staff reply in a thread (certifiers only read)."""
-    return (is_vendor_member(application, user) or is_assigned_evaluator(application, user)
-            or user_has_role(user, Role.STAFF))
 
 
 def vendor_member_ids(*, application: Application) -> set[int]:
@@ -360,40 +296,21 @@ def conflicts_blocking(*, evaluator, vendor_id: int) -> QuerySet:
 def evaluation_report_latest(*, user, application_id):
     """The latest evaluation report of an application the user may see, in the copy meant for them.
 
-    Staff, certifiers and the assigned evaluators get the certification body's copy as soon as it is
-    rendered. The vendor's members get the vendor's copy (which names none of the body's people) once a
-    decision was taken, as with the pass rule's breakdown, which the report prints. Anyone else, and
-    another vendor's application: not found.
+    Staff, certifiers and the assigned evaluators (after their statement of independence) get the
+    certification body's copy as soon as it is rendered. The vendor's members get the vendor's copy
+    (which names none of the body's people) once a decision was taken, as with the pass rule's
+    breakdown, which the report prints. Anyone else, and another vendor's application: not found.
     """
-    from certification.choices import ReportEdition
     from certification.models import EvaluationReport
 
-    scope = application_scope(user=user)
-    application = None
-    if scope is not None:
-        application = Application.objects.filter(scope, pk=application_id).prefetch_related("assignments").first()
-    if application is None:
-        raise NotFoundError("Not found.")
-    vendor_view = sees_as_vendor(application=application, user=user)
-    if vendor_view and not pass_rule_visible(application=application, user=user):
+    access = application_access_get(user=user, pk=application_id)
+    edition = access.report_edition
+    if edition is None:
         raise NotFoundError(_("The evaluation report is available to the vendor once the certification decision "
                               "has been taken."), code="report_not_available")
-    edition = ReportEdition.VENDOR if vendor_view else ReportEdition.BODY
-    report = (EvaluationReport.objects.filter(application=application, edition=edition)
+    report = (EvaluationReport.objects.filter(application=access.application, edition=edition)
               .order_by("-generation").first())
     if report is None:
         raise NotFoundError(_("The evaluation report has not been produced yet."), code="report_not_ready")
-    report.application = application  # the scoped row, already loaded
+    report.application = access.application  # the scoped row, already loaded
     return report
-
-
-def independence_gate(*, application: Application, user) -> None:
-    """An evaluator assigned to the application sees its details and works on it only after stating
-    independence from its vendor, whatever other roles they hold; nobody else is gated."""
-    assigned = any(a.evaluator_id == user.pk for a in application.assignments.all())
-    declared = any(s.evaluator_id == user.pk for s in application.independence_statements.all())
-    if assigned and not declared:
-        raise PermissionDeniedError(
-            _("Declare your independence from this vendor before working on the application."),
-            code="independence_required",
-        )

@@ -15,20 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actors import actor_label
 from accounts.choices import Role
 from accounts.roles import user_has_role
-from certification.checks.runs import _check_runs_enqueue
-from certification.choices import (
-    EVALUATOR_RESULTS,
-    CheckRunStatus,
-)
-from certification.choices import (
-    ApplicationAction as A,
-)
-from certification.choices import (
-    ApplicationStatus as S,
-)
-from certification.choices import (
-    CaseResultValue as R,
-)
+from certification.access import application_access, application_base_queryset
+from certification.checks.runs import _check_runs_enqueue, check_run_requeue
+from certification.choices import EVALUATOR_RESULTS, FINAL_RESULTS, CheckRunStatus
+from certification.choices import ApplicationAction as A
+from certification.choices import CaseResultValue as R
 from certification.models import (
     Application,
     ApplicationEvent,
@@ -39,16 +30,9 @@ from certification.models import (
     CheckRun,
 )
 from certification.process.notifications import _staff_notify_submission, _vendor_notify_transition
-from certification.process.selectors import independence_gate
 from certification.process.uploads import ALLOWED_TYPES
 from certification.process.workbench import conflict_reason
-from certification.process.workflow import (
-    TRANSITIONS,
-    Context,
-    blocking_guard,
-    is_vendor_member,
-    role_permits,
-)
+from certification.process.workflow import TRANSITIONS, Context, blocking_guard, role_permits
 from config.errors import (
     ApplicationError,
     ConflictOfInterest,
@@ -64,7 +48,13 @@ from registry.selectors import vendor_for_user
 from registry.services import certificate_issue
 from trust.services import audit_append
 
-UPLOAD_STATES = {S.DRAFT, S.RETURNED}
+
+def application_lock(application_id: int):
+    """The application row locked for a change, with what its access and guards read."""
+    app = (application_base_queryset().select_for_update(of=("self",)).filter(pk=application_id).first())
+    if app is None:
+        raise NotFoundError(_("Not found."))
+    return app
 
 
 # Applications ----------------------------------------------------------------------------------
@@ -138,10 +128,44 @@ def _evaluators_resolve(app: Application, emails: list[str]) -> list:
     return users
 
 
+def _contested_requirements(app: Application, codes) -> list[str]:
+    """Requirement codes named by an appeal or an overturn, checked against the application's cases."""
+    codes = sorted({str(c).strip() for c in (codes or []) if str(c).strip()})
+    known = {c.requirement.code for c in app.cases.select_related("requirement")}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ApplicationError(
+            _("These requirements are not part of this application: %(codes)s.") % {"codes": ", ".join(unknown)},
+            code="invalid", details={"requirements": unknown},
+        )
+    return codes
+
+
+def _cases_reopen(app: Application, codes: list[str], *, actor) -> list[CheckRun]:
+    """Put contested cases back to pending (automated ones are run again) for a new evaluation."""
+    runs = []
+    for case in app.cases.select_for_update().select_related("requirement").filter(requirement__code__in=codes):
+        old_result, old_notes = case.result, case.notes
+        case.result, case.deviation_result, case.deviation_justification = R.PENDING, "", ""
+        case.deviation_by, case.deviation_at = None, None
+        case.save()
+        CaseResultVersion.objects.create(case=case, kind="reopened", old_result=old_result, new_result=R.PENDING,
+                                         old_notes=old_notes, new_notes=case.notes, actor=actor,
+                                         actor_repr=actor_label(actor))
+        if case.requirement.method == RequirementMethod.AUTOMATED and hasattr(case, "check_run"):
+            runs.append(check_run_requeue(run=case.check_run))
+    return runs
+
+
 def application_transition(
-    *, application: Application, action: str, actor, note: str = "", evaluators: list[str] | None = None
+    *, application: Application, action: str, actor, note: str = "", evaluators: list[str] | None = None,
+    requirements: list[str] | None = None,
 ) -> Application:
-    """Take `action` on the application, or raise saying exactly why not."""
+    """Take `action` on the application, or raise saying exactly why not.
+
+    `requirements` names contested requirement codes: the vendor's, on appeal; the certifier's, on
+    overturn (defaulting to the appeal's), which are then evaluated again before a new decision.
+    """
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ApplicationError(_("Unknown action: %(action)s") % {"action": action}, code="unknown_action",
@@ -149,8 +173,9 @@ def application_transition(
     note = (note or "").strip()
     after_commit = []
     with transaction.atomic():
-        app = Application.objects.select_for_update().select_related("scheme", "vendor").get(pk=application.pk)
-        if not role_permits(app, actor, transition.role):
+        app = application_lock(application.pk)
+        access = application_access(user=actor, application=app)
+        if not role_permits(access, transition.role):
             raise PermissionDeniedError(_("You may not '%(action)s' this application.") % {"action": action})
         if app.status not in transition.sources:
             raise TransitionNotAllowed(
@@ -158,8 +183,13 @@ def application_transition(
                 % {"status": app.get_status_display(), "action": action},
                 details={"status": app.status, "action": action},
             )
-        blocked = blocking_guard(Context(app, actor, {"note": note, "evaluators": evaluators}), transition,
-                                 include_input=True)
+        if action in (A.APPEAL, A.OVERTURN):
+            requirements = _contested_requirements(app, requirements)
+            if action == A.OVERTURN and not requirements:
+                appeal = next((e for e in reversed(list(app.events.all())) if e.action == A.APPEAL), None)
+                requirements = list((appeal.data or {}).get("requirements", [])) if appeal else []
+        ctx = Context(access, {"note": note, "evaluators": evaluators, "requirements": requirements})
+        blocked = blocking_guard(ctx, transition, include_input=True)
         if blocked:
             spec, reason = blocked
             # Missing input is the caller's mistake (400); any other guard is the state of things (409).
@@ -192,10 +222,19 @@ def application_transition(
             data["certificate"] = certificate.serial
         elif action in (A.REJECT, A.UPHOLD):
             app.decided_at = now
+        elif action == A.APPEAL:
+            data["requirements"] = requirements
         elif action == A.OVERTURN:
+            # The certifier(s) whose decision falls do not take the new one.
+            deciders = sorted({e.actor_id for e in app.events.all() if e.action in (A.REJECT, A.UPHOLD) and e.actor_id})
+            data.update({"requirements": requirements, "overturned_deciders": deciders})
             app.decided_at = None
+            if requirements:
+                runs = _cases_reopen(app, requirements, actor=actor)
+                app.completed_at = None
+                after_commit.append(lambda: _check_runs_enqueue(runs))
 
-        app.status = transition.target
+        app.status = transition.target_state(ctx)
         app.save()
         event = ApplicationEvent.objects.create(
             application=app, action=action, from_status=from_status, to_status=app.status, actor=actor,
@@ -206,6 +245,7 @@ def application_transition(
         transaction.on_commit(lambda: _vendor_notify_transition(event.pk))
         for fn in after_commit:
             transaction.on_commit(fn)
+    app._prefetched_objects_cache = {}  # read before the change: callers reading relations get them afresh
     return app
 
 
@@ -220,15 +260,15 @@ def _evaluation_report_enqueue(application_id: int) -> None:
 
 def artifact_upload(*, application: Application, actor, kind: str, file, declared_sha256: str = "") -> Artifact:
     """Store an uploaded artifact under its SHA-256 after checking size, kind and sniffed content type."""
-    if not is_vendor_member(application, actor):
-        raise NotFoundError(_("Not found."))
     if kind not in ArtifactKind.values:
         raise ApplicationError(_("Unknown artifact kind."), code="invalid", details={"kind": list(ArtifactKind.values)})
+    if not application_access(user=actor, application=application).is_vendor:
+        raise PermissionDeniedError(_("Only the vendor's members upload its artifacts."))
     upload = upload_inspect(file, allowed_types=ALLOWED_TYPES[kind], accepted_as=str(ArtifactKind(kind).label),
                             declared_sha256=declared_sha256)
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
-        if app.status not in UPLOAD_STATES:
+        app = application_lock(application.pk)
+        if not application_access(user=actor, application=app).may_upload:
             raise TransitionNotAllowed(_("Artifacts can only be added while the application is a draft or returned."))
         artifact = Artifact(application=app, kind=kind, original_name=upload.name, sha256=upload.sha256,
                             size=upload.size, content_type=upload.content_type, uploaded_by=actor)
@@ -244,26 +284,36 @@ def artifact_upload(*, application: Application, actor, kind: str, file, declare
 
 def case_result_record(*, application: Application, requirement_code: str, actor, result: str,
                        notes: str = "") -> CaseResult:
-    """An assigned evaluator records a manual or document result; every change is kept as a version."""
+    """An assigned evaluator records a manual or document result; every change is kept as a version.
+
+    Automated results change only by running the check again; a failing result needs a note.
+    """
     if result not in EVALUATOR_RESULTS:
         raise ApplicationError(_("Result must be pass, fail or not_applicable."), code="invalid",
                                details={"result": [str(v) for v in EVALUATOR_RESULTS]})
+    notes = (notes or "").strip()
+    if result == R.FAIL and not notes:
+        raise ApplicationError(_("Say why the requirement fails: a failing result needs a note."),
+                               code="invalid", details={"notes": [str(_("Required for a failing result."))]})
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
-        if not role_permits(app, actor, Role.EVALUATOR):
-            raise PermissionDeniedError(_("Only an evaluator assigned to this application may record results."))
-        independence_gate(application=app, user=actor)
-        if app.status != S.IN_EVALUATION:
+        app = application_lock(application.pk)
+        access = application_access(user=actor, application=app)
+        access.require(access.is_assigned_evaluator,
+                       _("Only an evaluator assigned to this application may record results."))
+        access.require_details()
+        if not access.may_score:
             raise TransitionNotAllowed(_("Results can only be recorded while the application is in evaluation."))
         case = (app.cases.select_for_update().select_related("requirement")
                 .filter(requirement__code=requirement_code).first())
         if case is None:
             raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
                                 % {"code": requirement_code})
-        if case.requirement.method == RequirementMethod.AUTOMATED and case.result in (R.PENDING, R.RUNNING):
-            raise TransitionNotAllowed(_("This automated check has not finished yet."))
+        if not access.may_score_case(case):
+            raise TransitionNotAllowed(
+                _("%(code)s is an automated check: its result changes only by running the check again.")
+                % {"code": requirement_code}, code="automated_result")
         old_result, old_notes = case.result, case.notes
-        case.result, case.notes, case.updated_by = result, (notes or "").strip(), actor
+        case.result, case.notes, case.updated_by = result, notes, actor
         case.save()
         CaseResultVersion.objects.create(case=case, old_result=old_result, new_result=result, old_notes=old_notes,
                                          new_notes=case.notes, actor=actor, actor_repr=actor_label(actor))
@@ -273,3 +323,39 @@ def case_result_record(*, application: Application, requirement_code: str, actor
     return case
 
 
+def case_deviation_record(*, application: Application, requirement_code: str, actor, result: str,
+                          justification: str) -> CaseResult:
+    """A certifier free of the evaluation records a justified deviation from a case's result (a false
+    positive of an automated check, say) before deciding; the recorded result stays as it was, the
+    pass rule reads the deviation, and the report shows both."""
+    justification = (justification or "").strip()
+    if result not in EVALUATOR_RESULTS:
+        raise ApplicationError(_("Result must be pass, fail or not_applicable."), code="invalid",
+                               details={"result": [str(v) for v in EVALUATOR_RESULTS]})
+    if not justification:
+        raise ApplicationError(_("A deviation needs a justification."), code="invalid",
+                               details={"justification": [str(_("Required."))]})
+    with transaction.atomic():
+        app = application_lock(application.pk)
+        access = application_access(user=actor, application=app)
+        access.require(access.may_decide, _("Only a certifier who took no part in the evaluation records a "
+                                            "deviation."))
+        if not access.may_record_deviation:
+            raise TransitionNotAllowed(_("A deviation is recorded after the evaluation and before the decision."))
+        case = (app.cases.select_for_update().select_related("requirement")
+                .filter(requirement__code=requirement_code).first())
+        if case is None:
+            raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
+                                % {"code": requirement_code})
+        if case.result not in FINAL_RESULTS:
+            raise TransitionNotAllowed(_("Only a final result can be deviated from."))
+        before = {"result": case.result, "deviation": case.deviation_result}
+        case.deviation_result, case.deviation_justification = result, justification
+        case.deviation_by, case.deviation_at = actor, timezone.now()
+        case.save()
+        CaseResultVersion.objects.create(case=case, kind="deviation", old_result=case.result, new_result=result,
+                                         new_notes=justification, actor=actor, actor_repr=actor_label(actor))
+        audit_append(actor=actor, action="case.deviation", obj=case, before=before,
+                     after={"result": case.result, "deviation": result, "justification": justification},
+                     data={"application": app.pk, "requirement": requirement_code})
+    return case

@@ -3,14 +3,13 @@
 
 from django.core.files.base import File
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import actor_label
 from accounts.choices import Role
 from accounts.roles import user_has_role
-from certification.choices import (
-    ApplicationStatus as S,
-)
+from certification.access import application_access
 from certification.models import (
     Application,
     Clarification,
@@ -19,11 +18,7 @@ from certification.models import (
     IndependenceStatement,
 )
 from certification.process.notifications import _clarification_notify
-from certification.process.selectors import conflicts_blocking, independence_gate
-from certification.process.workflow import (
-    is_vendor_member,
-    role_permits,
-)
+from certification.process.selectors import conflicts_blocking
 from config.errors import (
     ApplicationError,
     ConflictOfInterest,
@@ -66,8 +61,9 @@ def conflict_declare(*, evaluator, vendor, relation: str, started_on, ended_on=N
 def independence_declare(*, application: Application, evaluator) -> IndependenceStatement:
     """An assigned evaluator states, before seeing the application, that no relation with its vendor
     falls within the cooling-off period; a declared conflict makes the statement impossible."""
-    if not role_permits(application, evaluator, Role.EVALUATOR):
-        raise NotFoundError(_("Not found."))
+    access = application_access(user=evaluator, application=application)
+    access.require(access.is_assigned_evaluator, _("Only an evaluator assigned to this application declares "
+                                                   "independence from its vendor."))
     reason = conflict_reason(evaluator=evaluator, vendor_id=application.vendor_id)
     if reason:
         raise ConflictOfInterest(reason)
@@ -79,18 +75,17 @@ def independence_declare(*, application: Application, evaluator) -> Independence
     return statement
 
 
-def independence_declared(*, application: Application, evaluator) -> bool:
-    return application.independence_statements.filter(evaluator_id=evaluator.pk).exists()
-
-
 def clarification_ask(*, application: Application, actor, body: str, requirement_code: str = ""):
     """An assigned evaluator (or staff) asks the vendor a question; the vendor is told by e-mail."""
-    if not (role_permits(application, actor, Role.EVALUATOR) or user_has_role(actor, Role.STAFF)):
-        raise NotFoundError(_("Not found."))
-    independence_gate(application=application, user=actor)
+    access = application_access(user=actor, application=application).require_details()
+    access.require(access.works_on_it or access.is_staff,
+                   _("Only the assigned evaluators and staff ask the vendor questions."))
+    if not access.may_ask:
+        raise TransitionNotAllowed(_("Questions can be asked while the application is under review."))
     body = (body or "").strip()
     if not body:
         raise ApplicationError(_("Write the question."), code="invalid", details={"body": ["required"]})
+    requirement_code = (requirement_code or "").strip()
     if requirement_code and not application.cases.filter(requirement__code=requirement_code).exists():
         raise NotFoundError(_("Requirement %(code)s is not part of this application's scheme and level.")
                             % {"code": requirement_code})
@@ -106,29 +101,50 @@ def clarification_ask(*, application: Application, actor, body: str, requirement
 def clarification_reply(*, parent, actor, body: str):
     """The vendor or the certification body replies in a clarification thread."""
     app = parent.application
-    allowed = (is_vendor_member(app, actor) or role_permits(app, actor, Role.EVALUATOR)
-               or user_has_role(actor, Role.STAFF))
-    if not allowed:
-        raise NotFoundError(_("Not found."))
+    access = application_access(user=actor, application=app).require_details()
+    access.require(access.may_reply, _("Only the vendor, the assigned evaluators and staff reply to questions."))
     body = (body or "").strip()
     if not body:
         raise ApplicationError(_("Write the reply."), code="invalid", details={"body": ["required"]})
     root = parent.parent or parent
     with transaction.atomic():
         item = Clarification.objects.create(application=app, parent=root, requirement_code=root.requirement_code,
-                                            author=actor, author_repr=actor_label(actor), body=body)
+                                            author=actor, author_repr=actor_label(actor), body=body,
+                                            from_vendor=access.is_vendor and not access.body_role)
         audit_append(actor=actor, action="clarification.reply", obj=app, data={"clarification": item.pk,
                                                                                "thread": root.pk})
         transaction.on_commit(lambda: _clarification_notify(item.pk))
     return item
 
 
+def clarification_close(*, question, actor, reason: str):
+    """The certification body closes a question the vendor has not answered, saying why (it then no longer
+    holds back the completion of the evaluation)."""
+    app = question.application
+    access = application_access(user=actor, application=app).require_details()
+    access.require(access.may_close_question, _("Only the assigned evaluators and staff close questions."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Say why the question is closed without an answer."), code="invalid",
+                               details={"reason": [str(_("Required."))]})
+    with transaction.atomic():
+        root = Clarification.objects.select_for_update().get(pk=question.parent_id or question.pk)
+        if root.resolved_at is not None:
+            raise TransitionNotAllowed(_("This question is already closed."))
+        root.resolved_at, root.resolved_by, root.resolution = timezone.now(), actor, reason
+        root.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        audit_append(actor=actor, action="clarification.close", obj=app,
+                     data={"clarification": root.pk, "reason": reason})
+    return root
+
+
 def evidence_file_attach(*, application: Application, requirement_code: str, actor, file) -> EvidenceFile:
     """An assigned evaluator attaches a file to a case result; stored under its SHA-256."""
-    if not role_permits(application, actor, Role.EVALUATOR):
-        raise PermissionDeniedError(_("Only an evaluator assigned to this application may attach evidence."))
-    independence_gate(application=application, user=actor)
-    if application.status != S.IN_EVALUATION:
+    access = application_access(user=actor, application=application)
+    access.require(access.is_assigned_evaluator,
+                   _("Only an evaluator assigned to this application may attach evidence."))
+    access.require_details()
+    if not access.may_attach_evidence:
         raise TransitionNotAllowed(_("Evidence can only be attached while the application is in evaluation."))
     case = application.cases.filter(requirement__code=requirement_code).first()
     if case is None:

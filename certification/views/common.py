@@ -2,13 +2,18 @@
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.roles import user_has_role
 from certification.choices import ApplicationAction
+from certification.process.selectors import application_access_full
+from config.errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 ACTION_STYLES = {
     ApplicationAction.CERTIFY: "btn-ok", ApplicationAction.REJECT: "btn-danger",
@@ -38,3 +43,39 @@ def _safe_next(request, default: str) -> str:
     return default
 
 
+
+def application_page(*, details: bool = True):
+    """Page views under an application: the caller's access is loaded once (another vendor's application
+    is 404) and passed to the view. An assigned evaluator who has not stated independence is sent back
+    to the application page, which asks for the statement."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(request, pk: int, *args, **kwargs):
+            try:
+                access = application_access_full(user=request.user, pk=pk, details=details)
+            except NotFoundError as exc:
+                raise Http404(str(exc.message)) from exc
+            except PermissionDeniedError as exc:
+                messages.warning(request, exc.message)
+                if request.method == "POST":  # refused, and nothing changed: show the statement it needs
+                    from certification.views.application import _application_render
+
+                    access = application_access_full(user=request.user, pk=pk, details=False)
+                    return _application_render(request, access, status=exc.status_code)
+                return redirect("certification:application_detail", pk=pk)
+            return view(request, access, *args, **kwargs)
+        return wrapped
+    return decorator
+
+
+def service_post(request, access, call, success: str, render_refusal):
+    """Run one service for a POST under an application: redirect on success; on refusal, show the service's
+    message with its status on the page `render_refusal(status)` draws."""
+    try:
+        call(access.application)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render_refusal(exc.status_code)
+    messages.success(request, success)
+    return redirect("certification:application_detail", pk=access.application.pk)

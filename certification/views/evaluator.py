@@ -10,30 +10,24 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.roles import user_has_role
+from certification.choices import FINAL_RESULTS
 from certification.choices import ApplicationStatus as S
 from certification.choices import CaseResultValue as R
 from certification.forms import (
+    CaseDeviationForm,
     CaseResultForm,
     ConflictDeclarationForm,
     EvidenceFileForm,
 )
 from certification.models import ConflictDeclaration
-from certification.process.selectors import (
-    application_list,
-)
-from certification.process.services import case_result_record
-from certification.process.workbench import (
-    conflict_declare,
-    evidence_file_attach,
-    independence_declared,
-)
-from certification.process.workflow import (
-    is_assigned_evaluator,
-)
-from certification.views.application import _application_load, _can_score, _evidence_text
-from certification.views.common import role_required
+from certification.process.selectors import application_list
+from certification.process.services import case_deviation_record, case_result_record
+from certification.process.workbench import conflict_declare, evidence_file_attach
+from certification.views.application import _evidence_text
+from certification.views.common import application_page, role_required
 from config.errors import ApplicationError
 from registry.choices import RequirementMethod
+from registry.forms import form_errors_apply
 from registry.templatetags.registry_labels import choice_label
 
 # Evaluator -------------------------------------------------------------------------------------
@@ -48,51 +42,60 @@ def evaluator_queue(request):
     })
 
 
-def _case_context(request, app, case, form=None) -> dict:
+def _case_context(request, access, case, form=None, deviation_form=None) -> dict:
+    app = access.application
     req = case.requirement
     initial = {"result": case.result if case.result in ("pass", "fail", "not_applicable") else None,
                "notes": case.notes}
     codes = list(app.cases.order_by("requirement__order", "requirement__code")
                  .values_list("requirement__code", "result"))
+    vendor_view = access.sees_as_vendor
     return {
         "application": app,
+        "access": access,
         "case": case,
         "requirement": req,
         "automated": req.method == RequirementMethod.AUTOMATED,
         "evidence": _evidence_text(case),
         "versions": [{"version": v, "old_label": choice_label(R, v.old_result) if v.old_result else "",
-                      "new_label": choice_label(R, v.new_result)}
+                      "new_label": choice_label(R, v.new_result),
+                      "who": _("Certification body") if vendor_view and v.actor_id else v.actor_repr}
                      for v in case.versions.order_by("-created_at", "-id")],
         "form": form or CaseResultForm(initial=initial),
-        "can_score": _can_score(app, request.user, case),
+        "can_score": access.may_score_case(case),
+        "can_deviate": access.may_record_deviation and case.result in FINAL_RESULTS,
+        "deviation_form": deviation_form or CaseDeviationForm(),
         "evidence_files": list(case.evidence_files.all()),
         "evidence_form": EvidenceFileForm(),
         "siblings": [{"code": c, "result": r, "label": choice_label(R, r)} for c, r in codes],
     }
 
 
-@login_required
-def case_score(request, pk: int, code: str):
-    app = _application_load(request, pk)
-    if is_assigned_evaluator(app, request.user) and not independence_declared(application=app,
-                                                                             evaluator=request.user):
-        messages.warning(request, _("Declare your independence from this vendor before working on the application."))
-        return redirect("certification:application_detail", pk=app.pk)
-    case = app.cases.select_related("requirement").filter(requirement__code=code).first()
+def _case_or_404(access, code: str):
+    case = access.application.cases.select_related("requirement").filter(requirement__code=code).first()
     if case is None:
         raise Http404(_("Not found."))
+    return case
+
+
+@application_page()
+def case_score(request, access, code: str):
+    app = access.application
+    case = _case_or_404(access, code)
     if request.method != "POST":
-        return render(request, "certification/case_score.html", _case_context(request, app, case))
+        return render(request, "certification/case_score.html", _case_context(request, access, case))
     form = CaseResultForm(request.POST)
     if not form.is_valid():
-        return render(request, "certification/case_score.html", _case_context(request, app, case, form), status=400)
+        return render(request, "certification/case_score.html", _case_context(request, access, case, form),
+                      status=400)
     try:
         case_result_record(application=app, requirement_code=code, actor=request.user,
                            result=form.cleaned_data["result"], notes=form.cleaned_data["notes"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
+        form_errors_apply(form, exc.details)
         case.refresh_from_db()
-        return render(request, "certification/case_score.html", _case_context(request, app, case, form),
+        return render(request, "certification/case_score.html", _case_context(request, access, case, form),
                       status=exc.status_code)
     messages.success(request, _("Result for %(code)s saved.") % {"code": code})
     # Straight on to the next case still waiting for a result, else back to the application.
@@ -105,26 +108,41 @@ def case_score(request, pk: int, code: str):
 
 
 @require_POST
-@login_required
-def evidence_attach_view(request, pk: int, code: str):
-    app = _application_load(request, pk)
-    case = app.cases.select_related("requirement").filter(requirement__code=code).first()
-    if case is None:
-        raise Http404(_("Not found."))
+@application_page()
+def case_deviation_view(request, access, code: str):
+    """A certifier free of the evaluation records a justified deviation from a case's result."""
+    case = _case_or_404(access, code)
+    form = CaseDeviationForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError(_("Choose the result and write the justification."), code="invalid")
+        case_deviation_record(application=access.application, requirement_code=code, actor=request.user,
+                              **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        case.refresh_from_db()
+        return render(request, "certification/case_score.html",
+                      _case_context(request, access, case, deviation_form=form), status=exc.status_code)
+    messages.success(request, _("The deviation for %(code)s is recorded.") % {"code": code})
+    return redirect("certification:case_score", pk=access.application.pk, code=code)
+
+
+@require_POST
+@application_page()
+def evidence_attach_view(request, access, code: str):
+    case = _case_or_404(access, code)
     form = EvidenceFileForm(request.POST, request.FILES)
     try:
         if not form.is_valid():
             raise ApplicationError(_("Choose a file to attach."), code="invalid")
-        evidence_file_attach(application=app, requirement_code=code, actor=request.user,
+        evidence_file_attach(application=access.application, requirement_code=code, actor=request.user,
                              file=form.cleaned_data["file"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return render(request, "certification/case_score.html", _case_context(request, app, case),
+        return render(request, "certification/case_score.html", _case_context(request, access, case),
                       status=exc.status_code)
     messages.success(request, _("Evidence attached to %(code)s.") % {"code": code})
-    return redirect("certification:case_score", pk=app.pk, code=code)
-
-
+    return redirect("certification:case_score", pk=access.application.pk, code=code)
 
 
 @login_required

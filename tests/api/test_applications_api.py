@@ -57,7 +57,7 @@ def test_applications_api_representation(api_client, vendor_member, evaluator, s
                          "certificate", "created_at", "submitted_at", "pass_rule", "independence"}
     assert body["status"] == "in_evaluation" and body["submitted_at"] and body["findings"] == []
     case = body["cases"][0]
-    assert set(case) == {"requirement_code", "group", "title", "method", "mandatory", "result", "notes", "evidence",
+    assert set(case) == {"requirement_code", "group", "title", "method", "mandatory", "result", "notes", "evidence", "deviation",
                          "updated_at"}
     assert [c["requirement_code"] for c in body["cases"]] == ["FW-01", "FW-02", "DOC-02", "INT-01", "DOC-01"]
     assert case["title"] == "Blocks traffic by policy"

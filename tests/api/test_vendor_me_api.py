@@ -10,35 +10,35 @@ pytestmark = pytest.mark.django_db
 ME = f"{API}vendors/me/"
 
 
-def test_vendor_me_api_returns_the_full_profile_of_an_unverified_vendor(api_client, vendor_member):
-    vendor = vendor_member.vendor_membership.vendor
-    body = auth(api_client, vendor_member).get(ME).json()
+def test_vendor_me_api_returns_the_full_profile_of_an_unverified_vendor(api_client, unverified_vendor_member):
+    vendor = unverified_vendor_member.vendor_membership.vendor
+    body = auth(api_client, unverified_vendor_member).get(ME).json()
     assert body["id"] == vendor.pk and body["tax_code"] == vendor.tax_code
     assert body["verified_at"] is None and body["security_contact_email"] == vendor.security_contact_email
     assert body["province"] == "01" and body["province_display"]
 
 
-def test_vendor_me_api_shows_verified_at(api_client, vendor_member, staff):
+def test_vendor_me_api_shows_verified_at(api_client, unverified_vendor_member, staff):
     from registry.services import vendor_verify
 
-    vendor_verify(vendor=vendor_member.vendor_membership.vendor, actor=staff)
-    assert auth(api_client, vendor_member).get(ME).json()["verified_at"]
+    vendor_verify(vendor=unverified_vendor_member.vendor_membership.vendor, actor=staff)
+    assert auth(api_client, unverified_vendor_member).get(ME).json()["verified_at"]
 
 
-def test_vendor_me_api_patch_updates_through_the_service(api_client, vendor_member):
-    response = auth(api_client, vendor_member).patch(
+def test_vendor_me_api_patch_updates_through_the_service(api_client, unverified_vendor_member):
+    response = auth(api_client, unverified_vendor_member).patch(
         ME, {"address": "Số 1 Đại Cồ Việt, Hà Nội", "website": "https://vendor-a.vn"}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["address"] == "Số 1 Đại Cồ Việt, Hà Nội"
-    vendor = Vendor.objects.get(pk=vendor_member.vendor_membership.vendor_id)
+    vendor = Vendor.objects.get(pk=unverified_vendor_member.vendor_membership.vendor_id)
     assert vendor.website == "https://vendor-a.vn"
     assert AuditEntry.objects.order_by("-sequence").first().action == "vendor.update"
 
 
-def test_vendor_me_api_patch_ignores_verified_at(api_client, vendor_member):
-    response = auth(api_client, vendor_member).patch(ME, {"verified_at": "2025-01-01T00:00:00Z"}, format="json")
+def test_vendor_me_api_patch_ignores_verified_at(api_client, unverified_vendor_member):
+    response = auth(api_client, unverified_vendor_member).patch(ME, {"verified_at": "2025-01-01T00:00:00Z"}, format="json")
     assert response.status_code == 200 and response.json()["verified_at"] is None
-    assert Vendor.objects.get(pk=vendor_member.vendor_membership.vendor_id).verified_at is None
+    assert Vendor.objects.get(pk=unverified_vendor_member.vendor_membership.vendor_id).verified_at is None
 
 
 def test_vendor_me_api_tax_code_change_is_locked(api_client, vendor_member):

@@ -256,7 +256,7 @@ def test_workbench_api_case_history_and_evidence(api_client, evaluator, vendor_m
 
     detail = api_client.get(f"{API}applications/{app.pk}/cases/FW-01/").json()
     assert set(detail) == {"requirement_code", "group", "title", "method", "mandatory", "result", "notes",
-                           "evidence", "updated_at", "history", "evidence_files"}
+                           "evidence", "deviation", "updated_at", "history", "evidence_files"}
     assert detail["result"] == "pass" and len(detail["history"]) == 2
     assert set(detail["history"][0]) == {"old_result", "new_result", "old_notes", "new_notes", "actor", "created_at"}
     assert detail["history"][0]["actor"] == evaluator.email
@@ -284,11 +284,11 @@ def test_workbench_api_case_history_and_evidence(api_client, evaluator, vendor_m
 
 def test_workbench_api_case_scoping(api_client, evaluator2, other_vendor_member, app, b_app):
     from certification.process.services import case_result_record
-    from config.errors import PermissionDeniedError
+    from config.errors import NotFoundError
 
     before = _counts()
-    # the service refuses an evaluator who is not assigned (403); through the API they never see the case (404)
-    with pytest.raises(PermissionDeniedError):
+    # the service, like the API, refuses an evaluator who is not assigned as if the application did not exist
+    with pytest.raises(NotFoundError):
         case_result_record(application=app, requirement_code="FW-01", actor=evaluator2, result="pass")
     for user in (evaluator2, other_vendor_member):
         auth(api_client, user)
@@ -323,12 +323,16 @@ def test_workbench_api_case_bad_input_changes_nothing(api_client, evaluator, cer
                                                      {"result": "pass"}, format="json"), 403, "permission_denied")
     assert _counts() == before
 
-    # an automated check that has not finished is not the evaluator's to set
-    CaseResult.objects.filter(application=app, requirement__code="INT-01").update(result="running")
-    before = _counts()
-    assert_error(auth(api_client, evaluator).put(f"{API}applications/{app.pk}/cases/INT-01/", {"result": "pass"},
-                                                 format="json"), 409, "transition_not_allowed")
-    assert _counts() == before
+    # an automated result changes only by running the check again, finished or not
+    for state in ("running", "fail"):
+        CaseResult.objects.filter(application=app, requirement__code="INT-01").update(result=state)
+        before = _counts()
+        error = assert_error(auth(api_client, evaluator).put(f"{API}applications/{app.pk}/cases/INT-01/",
+                                                             {"result": "pass", "notes": "looks fine"},
+                                                             format="json"), 409, "automated_result")
+        assert "INT-01" in error["message"]
+        assert _counts() == before
+        assert CaseResult.objects.get(application=app, requirement__code="INT-01").result == state
 
 
 def test_workbench_api_evidence_bad_input_changes_nothing(api_client, evaluator, vendor_member, staff, app):
@@ -379,7 +383,7 @@ def test_workbench_api_clarification_threads(api_client, evaluator, vendor_membe
                                       "requirement_code": "DOC-02"}, format="json")
     assert response.status_code == 201, response.content
     thread = response.json()
-    assert set(thread) == {"id", "requirement_code", "author", "body", "created_at", "resolved_at", "replies"}
+    assert set(thread) == {"id", "requirement_code", "author", "body", "created_at", "resolved_at", "resolution", "replies"}
     assert thread["requirement_code"] == "DOC-02" and thread["author"] == evaluator.email and thread["replies"] == []
     assert any(vendor_member.email in m.to for m in mailoutbox)  # the vendor is told
 
@@ -463,6 +467,8 @@ def test_workbench_api_component_inventory(api_client, vendor_member, evaluator,
                        purl="pkg:generic/openssl@3.0.13", purl_type="generic",
                        cpe="cpe:2.3:a:openssl:openssl:3.0.13:*:*:*:*:*:*:*", licenses=["Apache-2.0"])])
     url = f"{API}applications/{app.pk}/components/"
+    assert_error(auth(api_client, evaluator).get(url), 403, "independence_required")
+    _declare(api_client, evaluator, app)
     for user in (vendor_member, evaluator, staff, certifier):
         body = auth(api_client, user).get(url).json()
         assert body["count"] == 26 and len(body["results"]) == 20 and body["next"]
@@ -581,6 +587,9 @@ def test_workbench_api_list_has_no_pass_rule_and_flat_queries(api_client, vendor
 def test_workbench_api_status_poll_is_cheap(api_client, vendor_member, evaluator, evaluator2, staff,
                                             other_vendor_member, app, django_assert_max_num_queries):
     url = f"{API}applications/{app.pk}/status/"
+    # an assigned evaluator polls the details once they stated independence, like every other read
+    assert_error(auth(api_client, evaluator).get(url), 403, "independence_required")
+    _declare(api_client, evaluator, app)
     for user in (vendor_member, evaluator, staff):
         auth(api_client, user)
         with django_assert_max_num_queries(5):

@@ -3,6 +3,7 @@
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import user_role_add
@@ -40,6 +41,8 @@ class VendorFactory(factory.django.DjangoModelFactory):
     tax_code = factory.Sequence(lambda n: f"{100000000 + n:010d}")
     province = "01"
     security_contact_email = factory.Sequence(lambda n: f"security{n}@vendor.vn")
+    # Verified by staff unless a test says otherwise: only verified vendors submit applications.
+    verified_at = factory.LazyFunction(timezone.now)
 
 
 def vendor_user(vendor=None, **kwargs) -> User:

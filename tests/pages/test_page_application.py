@@ -105,8 +105,9 @@ def test_case_score_records_result_and_keeps_history(client, journey, with_artif
     app = journey(with_artifacts, "in_evaluation")
     client.force_login(evaluator)
     url = reverse("certification:case_score", args=[app.pk, "FW-01"])
-    # Before the independence statement the case page sends the evaluator to declare it.
-    assert client.post(url, {"result": "pass"}).status_code == 302
+    # Before the independence statement the case page is refused (403) and sends the evaluator to declare it.
+    assert client.post(url, {"result": "pass"}).status_code == 403
+    assert client.get(url).status_code == 302
     assert not app.cases.get(requirement__code="FW-01").versions.exists()
     client.post(reverse("certification:independence_declare", args=[app.pk]))
     page = client.get(url).content.decode()

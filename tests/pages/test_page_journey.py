@@ -76,7 +76,7 @@ def test_page_journey_vendor_to_public_certificate(client, scheme, vendor_member
         assert client.get(url).status_code == 200
         _post(client, url, {"result": "pass", "notes": "Đạt yêu cầu"})
     assert set(app.cases.values_list("result", flat=True)) == {"pass"}
-    _post(client, reverse("certification:application_action", args=[app.pk]), {"action": "complete", "note": ""})
+    _post(client, reverse("certification:application_action", args=[app.pk]), {"action": "complete", "note": "", "confirm": "yes"})
     app.refresh_from_db()
     assert app.status == "evaluated"
 
@@ -86,7 +86,7 @@ def test_page_journey_vendor_to_public_certificate(client, scheme, vendor_member
     detail = client.get(reverse("certification:application_detail", args=[app.pk]))
     assert b'value="certify"' in detail.content
     assert "Chức năng bảo vệ".encode() in detail.content and "Quản trị và xác thực".encode() in detail.content
-    _post(client, reverse("certification:application_action", args=[app.pk]), {"action": "certify", "note": ""})
+    _post(client, reverse("certification:application_action", args=[app.pk]), {"action": "certify", "note": "", "confirm": "yes"})
     app.refresh_from_db()
     assert app.status == "certified"
     certificate = Certificate.objects.get(pk=app.certificate_id)

@@ -140,25 +140,25 @@ def test_page_vendor_registration_staff_verify_and_public_page(client, roles_rea
     assert date_format(localtime(vendor.verified_at), "SHORT_DATE_FORMAT") in html
 
 
-def test_page_vendor_verify_is_staff_only(client, vendor_member):
-    vendor = vendor_member.vendor_membership.vendor
-    client.force_login(vendor_member)
+def test_page_vendor_verify_is_staff_only(client, unverified_vendor_member):
+    vendor = unverified_vendor_member.vendor_membership.vendor
+    client.force_login(unverified_vendor_member)
     assert client.post(reverse("certification:vendor_verify", args=[vendor.pk])).status_code == 403
     vendor.refresh_from_db()
     assert vendor.verified_at is None
 
 
-def test_page_vendor_dashboard_has_no_notice_once_verified(client, vendor_member, staff):
+def test_page_vendor_dashboard_has_no_notice_once_verified(client, unverified_vendor_member, staff):
     from registry.services import vendor_verify
 
-    vendor_verify(vendor=vendor_member.vendor_membership.vendor, actor=staff)
-    client.force_login(vendor_member)
+    vendor_verify(vendor=unverified_vendor_member.vendor_membership.vendor, actor=staff)
+    client.force_login(unverified_vendor_member)
     assert "chưa được xác minh" not in client.get(reverse("certification:vendor_dashboard")).content.decode()
 
 
 def test_page_vendor_registration_staff_queue_caps_the_waiting_list(client, staff, monkeypatch):
     monkeypatch.setattr("certification.views.staff.UNVERIFIED_SHOWN", 2)
-    vendors = [VendorFactory() for _ in range(3)]
+    vendors = [VendorFactory(verified_at=None) for _ in range(3)]
     client.force_login(staff)
     html = client.get(reverse("certification:staff_queue")).content.decode()
     assert vendors[0].tax_code in html and vendors[1].tax_code in html and vendors[2].tax_code not in html

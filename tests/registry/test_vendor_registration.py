@@ -143,7 +143,7 @@ def test_vendor_verify_sets_date_audits_and_emails_members(roles_ready, staff, c
 
 
 def test_vendor_verify_twice_is_409_and_keeps_the_first_date(roles_ready, staff):
-    vendor = VendorFactory()
+    vendor = VendorFactory(verified_at=None)
     first = vendor_verify(vendor=vendor, actor=staff).verified_at
     before = counts()
     with pytest.raises(TransitionNotAllowed) as caught:
@@ -155,7 +155,7 @@ def test_vendor_verify_twice_is_409_and_keeps_the_first_date(roles_ready, staff)
 
 @pytest.mark.parametrize("role", ["vendor", "evaluator", "certifier", "procurement", None])
 def test_vendor_verify_by_non_staff_is_403(roles_ready, role):
-    vendor = VendorFactory()
+    vendor = VendorFactory(verified_at=None)
     actor = vendor_user(vendor) if role == "vendor" else UserFactory(role=role)
     before = counts()
     with pytest.raises(PermissionDeniedError) as caught:

@@ -77,7 +77,7 @@ def test_evidence_file_attach(in_evaluation, evaluator, evaluator2, settings):
     item = evidence_file_attach(application=in_evaluation, requirement_code="FW-01", actor=evaluator,
                                 file=upload("ket-qua.pdf", PDF_BYTES))
     assert item.content_type == "application/pdf" and len(item.sha256) == 64
-    with pytest.raises(PermissionDeniedError):
+    with pytest.raises(NotFoundError):  # not assigned: the application is not theirs to know
         evidence_file_attach(application=in_evaluation, requirement_code="FW-01", actor=evaluator2,
                              file=upload("x.pdf", PDF_BYTES))
     with pytest.raises(NotFoundError):

@@ -5,11 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone, translation
 
+from certification.access import application_access
 from certification.choices import ApplicationStatus as S
 from certification.models import Application, ApplicationEvent, Assignment, ConflictDeclaration
 from certification.process.services import application_transition
 from certification.process.workbench import conflict_declare
-from certification.process.workflow import available_actions
 from config.errors import (
     ApplicationError,
     ConflictOfInterest,
@@ -99,7 +99,7 @@ def test_workflow_certifier_who_evaluated_is_refused(with_artifacts, journey, ce
     certifier._role_cache = None
     Assignment.objects.create(application=app, evaluator=certifier)
     Application.objects.filter(pk=app.pk).update(status=S.EVALUATED)
-    assert "certify" not in available_actions(app, certifier)
+    assert "certify" not in application_access(user=certifier, application=app).actions
     with pytest.raises(GuardFailed, match="evaluated this application"):
         application_transition(application=app, action="certify", actor=certifier)
     app.refresh_from_db()
@@ -120,7 +120,7 @@ def test_workflow_appeal_window_closes(with_artifacts, journey, vendor_member, s
         decided_at=timezone.now() - timedelta(days=settings.APPEAL_WINDOW_DAYS + 1))
     with pytest.raises(GuardFailed, match="appeal window"):
         application_transition(application=app, action="appeal", actor=vendor_member, note="Muộn")
-    assert "appeal" not in available_actions(Application.objects.get(pk=app.pk), vendor_member)
+    assert "appeal" not in application_access(user=vendor_member, application=Application.objects.get(pk=app.pk)).actions
 
 
 def test_workflow_reject_needs_reason(with_artifacts, journey, certifier):
@@ -134,7 +134,7 @@ def test_workflow_reject_needs_reason(with_artifacts, journey, certifier):
 def test_workflow_submit_requires_documents(draft, vendor_member):
     with pytest.raises(GuardFailed, match="User guide"):
         application_transition(application=draft, action="submit", actor=vendor_member)
-    assert "submit" not in available_actions(draft, vendor_member)
+    assert "submit" not in application_access(user=vendor_member, application=draft).actions
     assert Application.objects.get(pk=draft.pk).status == S.DRAFT
 
 
@@ -163,18 +163,18 @@ def test_workflow_assign_unknown_evaluator(with_artifacts, journey, staff):
 
 def test_workflow_certify_refused_when_pass_rule_fails(with_artifacts, journey, certifier):
     app = journey(with_artifacts, "evaluated", results={"FW-01": "fail"})
-    assert "certify" not in available_actions(app, certifier)
+    assert "certify" not in application_access(user=certifier, application=app).actions
     with pytest.raises(GuardFailed, match="FW-01"):
         application_transition(application=app, action="certify", actor=certifier)
-    assert "reject" in available_actions(app, certifier)
+    assert "reject" in application_access(user=certifier, application=app).actions
 
 
 def test_workflow_available_actions_by_role(with_artifacts, journey, vendor_member, staff, certifier, evaluator):
     app = journey(with_artifacts, "submitted")
-    assert available_actions(app, vendor_member) == ["withdraw"]
-    assert available_actions(app, staff) == ["return", "assign"]
-    assert available_actions(app, certifier) == []
-    assert available_actions(app, evaluator) == []
+    assert application_access(user=vendor_member, application=app).actions == ["withdraw"]
+    assert application_access(user=staff, application=app).actions == ["return", "assign"]
+    assert application_access(user=certifier, application=app).actions == []
+    assert application_access(user=evaluator, application=app).actions == []
 
 
 def test_workflow_certificate_valid_until_from_scheme(with_artifacts, journey):
