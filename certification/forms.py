@@ -13,7 +13,6 @@ class ProductForm(forms.ModelForm):
         model = Product
         fields = [
             "name", "name_en", "category", "description_vi", "description_en",
-            "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner",
         ]
         labels = {
             "name": _("Product name (Vietnamese)"),
@@ -117,3 +116,39 @@ class ConflictDeclarationForm(forms.Form):
             self.add_error("tax_code", _("No vendor is registered with this tax code."))
         data["vendor"] = vendor
         return data
+
+
+class MvnAttestationForm(forms.Form):
+    """A vendor's Make in Viet Nam attestation for one of its products, with evidence for staff to review."""
+
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
+    researched = forms.BooleanField(label=_("Researched in Viet Nam"), required=False)
+    developed = forms.BooleanField(label=_("Developed in Viet Nam"), required=False)
+    produced = forms.BooleanField(label=_("Produced in Viet Nam"), required=False)
+    source_owner = forms.BooleanField(label=_("Our company owns the source code"), required=False)
+    statement = forms.CharField(label=_("Statement"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}),
+                                help_text=_("Where the product was designed, built and produced, and by whom."))
+    file = forms.FileField(label=_("Evidence (PDF, DOCX or ODT)"))
+
+    def __init__(self, *args, products=None, **kwargs):
+        super().__init__(*args, prefix="mvn", **kwargs)
+        self.fields["product"].queryset = products if products is not None else Product.objects.none()
+
+
+class VendorChangeRequestForm(forms.Form):
+    legal_name = forms.CharField(label=_("New legal name"), max_length=300, required=False)
+    tax_code = forms.CharField(label=_("New tax code"), max_length=14, required=False)
+    reason = forms.CharField(label=_("Reason and supporting document"), max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("For example the number and date of the new business registration "
+                                         "certificate."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="change", **kwargs)
+
+
+class ReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect,
+                                 choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Note (required to reject)"), max_length=5000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -7,6 +7,9 @@ app_name = "certification"
 urlpatterns = [
     path("vendor/", vendor.vendor_dashboard, name="vendor_dashboard"),
     path("vendor/profile/", vendor.vendor_profile, name="vendor_profile"),
+    path("vendor/profile/change-request/", vendor.vendor_change_request_view, name="vendor_change_request"),
+    path("vendor/mvn/", vendor.mvn_attest_view, name="mvn_attest"),
+    path("mvn/<int:pk>/evidence/", staff.mvn_evidence_download, name="mvn_evidence"),
     path("vendor/products/", vendor.product_create_view, name="product_create"),
     path("vendor/versions/", vendor.version_create_view, name="version_create"),
     path("applications/new/", vendor.application_create_view, name="application_create"),
@@ -32,5 +35,7 @@ urlpatterns = [
     path("certifier/", certifier.certifier_queue, name="certifier_queue"),
     path("staff/", staff.staff_queue, name="staff_queue"),
     path("staff/vendors/<int:pk>/verify/", staff.vendor_verify_view, name="vendor_verify"),
+    path("staff/change-requests/<int:pk>/", staff.change_request_decide_view, name="change_request_decide"),
+    path("staff/mvn/<int:pk>/", staff.mvn_review_view, name="mvn_review"),
     path("certificates/<str:serial>/actions/", staff.certificate_action, name="certificate_action"),
 ]

@@ -41,6 +41,14 @@ class CertificateAction(models.TextChoices):
     EXPIRE = "expire", _("Expire")
 
 
+class ReviewStatus(models.TextChoices):
+    """A request that staff decide: a vendor's identity change, a Make in Viet Nam attestation."""
+
+    PENDING = "pending", _("Waiting for review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
 class ArtifactKind(models.TextChoices):
     SBOM = "sbom", _("Software bill of materials (SBOM)")
     INSTALLER = "installer", _("Installer")

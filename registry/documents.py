@@ -98,8 +98,9 @@ def _local_date(value) -> str:
     return timezone.localtime(value).strftime(DATE_FORMAT)
 
 
-def document_context(*, product, version: str, vendor, scheme) -> dict:
-    """What the certificate and the evaluation report print alike: fonts, issuer, product, vendor, scheme."""
+def document_context(*, product, version: str, vendor, scheme, vendor_name: str = "", vendor_tax_code: str = "") -> dict:
+    """What the certificate and the evaluation report print alike: fonts, issuer, product, vendor, scheme.
+    A certificate passes the vendor's name and tax code as issued."""
     return {
         "fonts": certificate_fonts(),
         "issuer": {"vi": getattr(settings, "CERTIFICATION_BODY_NAME_VI", ISSUER_NAME_VI),
@@ -107,9 +108,9 @@ def document_context(*, product, version: str, vendor, scheme) -> dict:
         "product_name": product.name,
         "product_name_en": product.name_en if product.name_en and product.name_en != product.name else "",
         "version": version,
-        "vendor_name": vendor.legal_name,
+        "vendor_name": vendor_name or vendor.legal_name,
         "vendor_name_en": vendor.name_en if vendor.name_en and vendor.name_en != vendor.legal_name else "",
-        "vendor_tax_code": vendor.tax_code,
+        "vendor_tax_code": vendor_tax_code or vendor.tax_code,
         "scheme": {"vi": scheme.name_vi, "en": scheme.name_en, "code": scheme.code, "version": scheme.version},
     }
 
@@ -121,9 +122,11 @@ def certificate_pdf_context(*, certificate: Certificate) -> dict:
     vendor = certificate.vendor
     return {
         **document_context(product=certificate.product, version=certificate.product_version.version,
-                           vendor=vendor, scheme=certificate.scheme),
+                           vendor=vendor, scheme=certificate.scheme,
+                           # the identity as issued: a later change of name or tax code does not rewrite it
+                           vendor_name=certificate.vendor_legal_name, vendor_tax_code=certificate.vendor_tax_code),
         "serial": certificate.serial,
-        "vendor_long": len(vendor.legal_name) + len(vendor.name_en) > 110,  # set in a smaller size
+        "vendor_long": len(certificate.vendor_legal_name) + len(vendor.name_en) > 110,  # set in a smaller size
         "level": bilingual(Level(certificate.level).label),
         "status_at_issue": bilingual(CertificateStatus(record["status"]).label),
         "issued_on": _local_date(certificate.issued_at),

@@ -97,13 +97,19 @@ class VendorRegistrationForm(forms.Form):
 
 
 class VendorProfileForm(forms.ModelForm):
-    """The profile a vendor keeps up to date; the tax code is shown, never edited here."""
+    """The profile a vendor keeps up to date; the tax code is shown, never edited here, and the legal name
+    neither once the vendor is verified (both change through a change request)."""
 
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Vendor
         fields = ["legal_name", "name_en", "province", "address", "website", "security_contact_email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance is not None and self.instance.verified_at:
+            del self.fields["legal_name"]
 
 
 def form_errors_apply(form: forms.Form, details: dict, *, aliases: dict | None = None) -> None:

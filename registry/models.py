@@ -9,6 +9,7 @@ from registry.choices import (
     Level,
     Province,
     RequirementMethod,
+    ReviewStatus,
 )
 from registry.validators import validate_tax_code
 
@@ -24,6 +25,10 @@ class Vendor(models.Model):
     website = models.URLField(_("website"), blank=True)
     security_contact_email = models.EmailField(_("security contact e-mail"), blank=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # Who verified it: a staff member, or None with `verified_by_repr` naming the operator's command.
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    verified_by_repr = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -34,6 +39,38 @@ class Vendor(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+
+class VendorChangeRequest(models.Model):
+    """A verified vendor's request to change its legal name or tax code; only staff approval changes them."""
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="change_requests")
+    legal_name = models.CharField(_("new legal name"), max_length=300, blank=True)
+    tax_code = models.CharField(_("new tax code"), max_length=14, blank=True, validators=[validate_tax_code])
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by_repr = models.CharField(max_length=254)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_by_repr = models.CharField(max_length=254, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    # The identity before the change, kept with the request.
+    previous = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("vendor change request")
+        verbose_name_plural = _("vendor change requests")
+        constraints = [
+            models.UniqueConstraint(fields=["vendor"], condition=models.Q(status="pending"),
+                                    name="%(app_label)s_%(class)s_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor} ({self.status})"
 
 
 class VendorMembership(models.Model):
@@ -58,7 +95,8 @@ class Product(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     description_vi = models.TextField(_("description (Vietnamese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    # Make in Viet Nam attestation: all four must hold for the product to carry the mark.
+    # The vendor's Make in Viet Nam claims, as last attested (MvnAttestation). The mark itself,
+    # made_in_vietnam, is set only when staff approve an attestation that makes all four claims.
     mvn_researched = models.BooleanField(_("researched in Viet Nam"), default=False)
     mvn_developed = models.BooleanField(_("developed in Viet Nam"), default=False)
     mvn_produced = models.BooleanField(_("produced in Viet Nam"), default=False)
@@ -83,6 +121,51 @@ class Product(models.Model):
 
     def mvn_attested(self) -> bool:
         return self.mvn_researched and self.mvn_developed and self.mvn_produced and self.mvn_source_owner
+
+
+def _mvn_evidence_path(instance: "MvnAttestation", filename: str) -> str:
+    return f"mvn/{instance.product_id}/{instance.evidence_sha256}"
+
+
+class MvnAttestation(models.Model):
+    """A vendor's "Make in Viet Nam" attestation for a product, with its evidence; the mark shows only once
+    staff approved it."""
+
+    product = models.ForeignKey("Product", on_delete=models.PROTECT, related_name="mvn_attestations")
+    researched = models.BooleanField(_("researched in Viet Nam"))
+    developed = models.BooleanField(_("developed in Viet Nam"))
+    produced = models.BooleanField(_("produced in Viet Nam"))
+    source_owner = models.BooleanField(_("vendor owns the source code"))
+    statement = models.TextField(_("statement"))
+    evidence = models.FileField(upload_to=_mvn_evidence_path, max_length=300)
+    evidence_name = models.CharField(max_length=255)
+    evidence_sha256 = models.CharField(max_length=64)
+    evidence_size = models.PositiveBigIntegerField()
+    evidence_content_type = models.CharField(max_length=100)
+    status = models.CharField(_("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by_repr = models.CharField(max_length=254)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    reviewed_by_repr = models.CharField(max_length=254, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("Make in Viet Nam attestation")
+        verbose_name_plural = _("Make in Viet Nam attestations")
+        constraints = [
+            models.UniqueConstraint(fields=["product"], condition=models.Q(status="pending"),
+                                    name="%(app_label)s_%(class)s_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product} ({self.status})"
+
+    def all_claims(self) -> bool:
+        return self.researched and self.developed and self.produced and self.source_owner
 
 
 class ProductVersion(models.Model):
@@ -192,6 +275,9 @@ class Certificate(models.Model):
     product_version = models.ForeignKey(ProductVersion, on_delete=models.PROTECT, related_name="certificates")
     scheme = models.ForeignKey(Scheme, on_delete=models.PROTECT, related_name="certificates")
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    # The vendor's identity as issued: a later approved change of name or tax code does not rewrite it.
+    vendor_legal_name = models.CharField(_("vendor (as issued)"), max_length=300)
+    vendor_tax_code = models.CharField(_("vendor tax code (as issued)"), max_length=14)
     status = models.CharField(
         _("status"), max_length=10, choices=CertificateStatus.choices, default=CertificateStatus.ACTIVE
     )

@@ -14,7 +14,6 @@ from trust.canonical import canonical_json, to_jsonable
 def certificate_record(certificate: Certificate) -> dict:
     """The record of a certificate as issued (status at issue, not the live status)."""
     product = certificate.product
-    vendor = certificate.vendor
     scheme = certificate.scheme
     return to_jsonable({
         "serial": certificate.serial,
@@ -23,7 +22,7 @@ def certificate_record(certificate: Certificate) -> dict:
         "status": CertificateStatus.ACTIVE.value,
         "product": product.name,
         "version": certificate.product_version.version,
-        "vendor": {"name": vendor.legal_name, "tax_code": vendor.tax_code},
+        "vendor": {"name": certificate.vendor_legal_name, "tax_code": certificate.vendor_tax_code},
         "scheme": {"code": scheme.code, "version": scheme.version},
         "level": certificate.level,
         "issued_at": certificate.issued_at,

@@ -114,7 +114,7 @@ def certificate_status_bulk(*, serials: list[str]) -> list[dict]:
     found = {
         row["serial"]: row
         for row in Certificate.objects.filter(serial__in=set(wanted)).values(
-            "serial", "status", "valid_until", "product__name", "vendor__legal_name"
+            "serial", "status", "valid_until", "product__name", "vendor_legal_name"
         )
     }
     results = []
@@ -125,7 +125,7 @@ def certificate_status_bulk(*, serials: list[str]) -> list[dict]:
                             "vendor": None})
         else:
             results.append({"serial": serial, "status": row["status"], "valid_until": row["valid_until"],
-                            "product": row["product__name"], "vendor": row["vendor__legal_name"]})
+                            "product": row["product__name"], "vendor": row["vendor_legal_name"]})
     return results
 
 
@@ -141,3 +141,18 @@ def scheme_get(*, code: str) -> Scheme:
 
 
 ACTIVE_LIKE = [CertificateStatus.ACTIVE, CertificateStatus.SUSPENDED]
+
+
+def mvn_attestation_get(*, user, pk):
+    """A Make in Viet Nam attestation: staff see every one, a vendor's members their own products'; anyone
+    else, not found."""
+    from registry.models import MvnAttestation
+
+    qs = MvnAttestation.objects.select_related("product")
+    if not user_has_role(user, Role.STAFF):
+        vendor = vendor_for_user(user) if user_has_role(user, Role.VENDOR) else None
+        qs = qs.filter(product__vendor=vendor) if vendor else qs.none()
+    attestation = qs.filter(pk=pk).first()
+    if attestation is None:
+        raise NotFoundError("Not found.")
+    return attestation

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,16 +15,24 @@ from django.utils.translation import gettext_lazy as _
 from accounts.actors import actor_label
 from accounts.choices import Role
 from accounts.roles import user_has_role, user_role_add
-from config.errors import ApplicationError, GuardFailed, PermissionDeniedError, TransitionNotAllowed
-from registry.choices import Category, CertificateAction, CertificateStatus, Level
+from config.errors import (
+    ApplicationError,
+    GuardFailed,
+    NotFoundError,
+    PermissionDeniedError,
+    TransitionNotAllowed,
+)
+from registry.choices import Category, CertificateAction, CertificateStatus, Level, ReviewStatus
 from registry.models import (
     Certificate,
     CertificateEvent,
+    MvnAttestation,
     Product,
     ProductVersion,
     Scheme,
     SerialCounter,
     Vendor,
+    VendorChangeRequest,
     VendorMembership,
 )
 from registry.text import fold
@@ -61,24 +70,31 @@ def vendor_create(*, actor, legal_name: str, tax_code: str, **fields) -> Vendor:
     return vendor
 
 
-def vendor_update(*, vendor: Vendor, actor, allow_tax_code: bool = False, **fields) -> Vendor:
-    """Edit a vendor's profile. The tax code identifies the company, so only callers acting for the
-    certification body (the admin) pass allow_tax_code=True; for anyone else a changed tax code is refused."""
+def vendor_update(*, vendor: Vendor, actor, **fields) -> Vendor:
+    """Edit a vendor's profile. The tax code identifies the company and, once staff verified it, so does
+    the legal name: those change only through a change request staff approve (vendor_change_request_*)."""
     with transaction.atomic():
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
         before = snapshot(vendor, VENDOR_FIELDS)
         for name, value in fields.items():
             if name not in VENDOR_FIELDS:
                 raise ApplicationError(_("Unknown field: %(name)s") % {"name": name})
-            if name == "tax_code" and not allow_tax_code and (value or "").strip() != vendor.tax_code:
-                message = _("The tax code cannot be changed here. Ask the certification body to correct it.")
-                raise ApplicationError(message, code="tax_code_locked", details={"tax_code": [str(message)]})
+            if name in _identity_fields_locked(vendor) and (value or "").strip() != getattr(vendor, name):
+                message = _("This is part of the company's verified identity: ask for the change with a change "
+                            "request, which the certification body reviews.")
+                code = "tax_code_locked" if name == "tax_code" else "change_request_required"
+                raise ApplicationError(message, code=code, details={name: [str(message)]})
             setattr(vendor, name, value)
         _full_clean(vendor)
         vendor.save()
         audit_append(actor=actor, action="vendor.update", obj=vendor, before=before, after=snapshot(vendor, VENDOR_FIELDS))
         _products_reindex(vendor=vendor)
     return vendor
+
+
+def _identity_fields_locked(vendor: Vendor) -> set[str]:
+    """The tax code is never edited in place; the legal name neither once the vendor is verified."""
+    return {"tax_code", "legal_name"} if vendor.verified_at else {"tax_code"}
 
 
 def vendor_member_add(*, vendor: Vendor, user, actor) -> VendorMembership:
@@ -114,7 +130,6 @@ def product_create(*, vendor: Vendor, actor, name: str, category: str, **fields)
     if category not in Category.values:
         raise ApplicationError(_("Unknown product category."), code="invalid", details={"category": [category]})
     product = Product(vendor=vendor, name=name.strip(), category=category, **fields)
-    product.made_in_vietnam = product.mvn_attested()
     _full_clean(product, exclude=["vendor"])
     product.search_document = _search_document(product)
     with transaction.atomic():
@@ -137,7 +152,6 @@ def product_update(*, product: Product, actor, **fields) -> Product:
             if name not in PRODUCT_FIELDS:
                 raise ApplicationError(_("Unknown field: %(name)s") % {"name": name})
             setattr(product, name, value)
-        product.made_in_vietnam = product.mvn_attested()
         _full_clean(product, exclude=["vendor"])
         product.search_document = _search_document(product)
         product.save()
@@ -169,7 +183,8 @@ def _serial_next(year: int) -> str:
     return f"VN-CSP-{year}-{counter.last:05d}"
 
 
-CERTIFICATE_FIELDS = ["serial", "status", "status_reason", "level", "issued_at", "valid_until"]
+CERTIFICATE_FIELDS = ["serial", "status", "status_reason", "level", "issued_at", "valid_until", "vendor_legal_name",
+                      "vendor_tax_code"]
 
 
 def certificate_issue(
@@ -184,6 +199,8 @@ def certificate_issue(
     certificate = Certificate.objects.create(
         serial=_serial_next(issued_at.year),
         vendor_id=product.vendor_id,
+        vendor_legal_name=product.vendor.legal_name,
+        vendor_tax_code=product.vendor.tax_code,
         product=product,
         product_version=product_version,
         scheme=scheme,
@@ -353,6 +370,49 @@ def user_create(*, email: str, password: str | None, full_name: str = "", langua
     return user
 
 
+USER_ADMIN_FIELDS = ["email", "full_name", "preferred_language", "is_active", "is_staff"]
+
+
+def user_admin_update(*, user, actor, **fields):
+    """An administrator edits an account's profile or access flags; audited with before and after."""
+    if not getattr(actor, "is_superuser", False) and not user_has_role(actor, Role.STAFF):
+        raise PermissionDeniedError(_("Only the certification body's administrators edit accounts."))
+    user_model = get_user_model()
+    with transaction.atomic():
+        current = user_model.objects.select_for_update().get(pk=user.pk)
+        before = {f: getattr(current, f) for f in USER_ADMIN_FIELDS}
+        for name, value in fields.items():
+            if name not in USER_ADMIN_FIELDS:
+                raise ApplicationError(_("Unknown field: %(name)s") % {"name": name})
+            setattr(current, name, value.strip().lower() if name == "email" else value)
+        current.save()
+        after = {f: getattr(current, f) for f in USER_ADMIN_FIELDS}
+        if after != before:
+            audit_append(actor=actor, action="user.update", obj=current, before=before, after=after)
+    return current
+
+
+def user_roles_set(*, user, roles: list[str], actor):
+    """Give an account exactly these roles; the change is audited (who gained or lost which role)."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import roles_ensure, user_roles
+
+    unknown = sorted(set(roles) - set(Role.values))
+    if unknown:
+        raise ApplicationError(_("Unknown role: %(roles)s") % {"roles": ", ".join(unknown)}, code="invalid")
+    with transaction.atomic():
+        roles_ensure()
+        user._role_cache = None
+        before = sorted(user_roles(user))
+        user.groups.set(Group.objects.filter(name__in=roles))
+        user._role_cache = None
+        after = sorted(user_roles(user))
+        if after != before:
+            audit_append(actor=actor, action="user.roles", obj=user, before={"roles": before}, after={"roles": after})
+    return user
+
+
 def vendor_register(
     *, email: str, password: str, full_name: str, language: str, legal_name: str, tax_code: str,
     province: str = "", name_en: str = "", address: str = "", website: str = "", security_contact_email: str = "",
@@ -410,20 +470,26 @@ def vendor_register(
     return user
 
 
-def vendor_verify(*, vendor: Vendor, actor) -> Vendor:
+def vendor_verify(*, vendor: Vendor, actor, operator: str = "") -> Vendor:
     """Staff confirm that a self-registered vendor is the company it claims to be; its members are told
-    by e-mail after the commit. Verifying twice is refused, so the first verification date stands."""
-    if not user_has_role(actor, Role.STAFF):
+    by e-mail after the commit. Verifying twice is refused, so the first verification date stands.
+
+    `operator` names an operator's command (create_user --verified) acting instead of a staff member.
+    """
+    if not operator and not user_has_role(actor, Role.STAFF):
         raise PermissionDeniedError(_("Only certification body staff may verify a vendor."))
+    by = actor_label(actor) if not operator else f"operator:{operator}"
     with transaction.atomic():
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
         if vendor.verified_at is not None:
             raise TransitionNotAllowed(_("This vendor is already verified."),
                                        details={"verified_at": vendor.verified_at.isoformat()})
         vendor.verified_at = timezone.now()
-        vendor.save(update_fields=["verified_at", "updated_at"])
-        audit_append(actor=actor, action="vendor.verify", obj=vendor, before={"verified_at": None},
-                     after={"verified_at": vendor.verified_at})
+        vendor.verified_by = actor if getattr(actor, "pk", None) else None
+        vendor.verified_by_repr = by
+        vendor.save(update_fields=["verified_at", "verified_by", "verified_by_repr", "updated_at"])
+        audit_append(actor=actor if not operator else by, action="vendor.verify", obj=vendor,
+                     before={"verified_at": None}, after={"verified_at": vendor.verified_at, "verified_by": by})
         vendor_id = vendor.pk
         transaction.on_commit(lambda: vendor_notify_verified(vendor_id=vendor_id))
     return vendor
@@ -436,3 +502,154 @@ def vendor_notify_verified(*, vendor_id: int) -> None:
     user_ids = list(VendorMembership.objects.filter(vendor_id=vendor_id).values_list("user_id", flat=True))
     context = {"legal_name": vendor.legal_name, "tax_code": vendor.tax_code}
     email_send_task.delay(user_ids, "vendor_verified", context)
+
+
+# Vendor identity changes --------------------------------------------------------------------------
+
+def vendor_change_request_create(*, vendor: Vendor, actor, reason: str, legal_name: str = "",
+                                 tax_code: str = "") -> VendorChangeRequest:
+    """A vendor's member asks to change the company's legal name or tax code (a renamed or re-registered
+    company); nothing changes until staff approve. One request waits at a time."""
+    if vendor_for_user_id(actor) != vendor.pk:
+        raise NotFoundError(_("Not found."))
+    legal_name, tax_code, reason = (legal_name or "").strip(), (tax_code or "").strip(), (reason or "").strip()
+    details = {}
+    if not reason:
+        details["reason"] = [str(_("Say why the company's identity changes (e.g. the registration certificate)."))]
+    if legal_name == vendor.legal_name:
+        legal_name = ""
+    if tax_code == vendor.tax_code:
+        tax_code = ""
+    if not legal_name and not tax_code:
+        details["legal_name"] = [str(_("Give the new legal name, the new tax code, or both."))]
+    request = VendorChangeRequest(vendor=vendor, legal_name=legal_name, tax_code=tax_code, reason=reason,
+                                  requested_by=actor, requested_by_repr=actor_label(actor),
+                                  previous={"legal_name": vendor.legal_name, "tax_code": vendor.tax_code})
+    if tax_code:
+        try:
+            request.full_clean(exclude=["vendor", "requested_by", "decided_by", "reason", "legal_name"])
+        except ValidationError as exc:
+            details.update(exc.message_dict)
+        if Vendor.objects.filter(tax_code=tax_code).exclude(pk=vendor.pk).exists():
+            details["tax_code"] = [str(_("Another company is registered with this tax code."))]
+    if details:
+        raise ApplicationError(_("The change request could not be accepted; see the marked fields."),
+                               code="invalid", details=details)
+    with transaction.atomic():
+        Vendor.objects.select_for_update().get(pk=vendor.pk)
+        if vendor.change_requests.filter(status=ReviewStatus.PENDING).exists():
+            raise TransitionNotAllowed(_("A change request for this company is already waiting for review."))
+        request.save()
+        audit_append(actor=actor, action="vendor.change_request", obj=vendor,
+                     after={"legal_name": legal_name, "tax_code": tax_code}, data={"request": request.pk,
+                                                                                    "reason": reason})
+    return request
+
+
+def vendor_change_request_decide(*, change_request: VendorChangeRequest, actor, approve: bool,
+                                 note: str = "") -> VendorChangeRequest:
+    """Staff approve (the vendor's identity changes; certificates already issued keep theirs) or reject."""
+    if not user_has_role(actor, Role.STAFF):
+        raise PermissionDeniedError(_("Only certification body staff decide on change requests."))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ApplicationError(_("Say why the change is refused."), code="invalid",
+                               details={"note": [str(_("Required to reject."))]})
+    with transaction.atomic():
+        request = VendorChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+        if request.status != ReviewStatus.PENDING:
+            raise TransitionNotAllowed(_("This change request has already been decided."))
+        vendor = Vendor.objects.select_for_update().get(pk=request.vendor_id)
+        before = snapshot(vendor, VENDOR_FIELDS)
+        if approve:
+            if request.legal_name:
+                vendor.legal_name = request.legal_name
+            if request.tax_code:
+                if Vendor.objects.filter(tax_code=request.tax_code).exclude(pk=vendor.pk).exists():
+                    raise GuardFailed(_("Another company is registered with this tax code."))
+                vendor.tax_code = request.tax_code
+            _full_clean(vendor)
+            vendor.save()
+            _products_reindex(vendor=vendor)
+        request.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+        request.decided_by, request.decided_by_repr = actor, actor_label(actor)
+        request.decided_at, request.decision_note = timezone.now(), note
+        request.save()
+        audit_append(actor=actor, action=f"vendor.change_request.{request.status}", obj=vendor, before=before,
+                     after=snapshot(vendor, VENDOR_FIELDS), data={"request": request.pk, "note": note})
+    return request
+
+
+# Make in Viet Nam ----------------------------------------------------------------------------------
+
+MVN_CLAIMS = ["researched", "developed", "produced", "source_owner"]
+
+
+def mvn_attestation_submit(*, product: Product, actor, researched: bool, developed: bool, produced: bool,
+                           source_owner: bool, statement: str, file) -> MvnAttestation:
+    """A vendor's member attests a product's Make in Viet Nam claims with evidence (a PDF, DOCX or ODT:
+    a registration, a source-code ownership record...); the mark waits for staff review."""
+    from config.uploads import DOCUMENT_TYPES, upload_inspect
+
+    if vendor_for_user_id(actor) != product.vendor_id:
+        raise NotFoundError(_("Not found."))
+    statement = (statement or "").strip()
+    if not statement:
+        raise ApplicationError(_("Describe how the product was researched, developed and produced in Viet Nam."),
+                               code="invalid", details={"statement": [str(_("Required."))]})
+    upload = upload_inspect(file, allowed_types=DOCUMENT_TYPES, accepted_as=str(_("evidence")),
+                            default_name="evidence")
+    claims = {"researched": bool(researched), "developed": bool(developed), "produced": bool(produced),
+              "source_owner": bool(source_owner)}
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        if product.mvn_attestations.filter(status=ReviewStatus.PENDING).exists():
+            raise TransitionNotAllowed(_("An attestation for this product is already waiting for review."))
+        attestation = MvnAttestation(product=product, statement=statement, evidence_name=upload.name,
+                                     evidence_sha256=upload.sha256, evidence_size=upload.size,
+                                     evidence_content_type=upload.content_type, submitted_by=actor,
+                                     submitted_by_repr=actor_label(actor), **claims)
+        attestation.evidence.save(upload.sha256, File(file), save=False)
+        attestation.save()
+        audit_append(actor=actor, action="mvn.attest", obj=product, after=claims,
+                     data={"attestation": attestation.pk, "evidence_sha256": upload.sha256})
+    return attestation
+
+
+def mvn_attestation_review(*, attestation: MvnAttestation, actor, approve: bool, note: str = "") -> MvnAttestation:
+    """Staff review an attestation and its evidence. Approved with all four claims, the product carries the
+    mark; rejected (with a reason), it does not. Who reviewed, when and why stay on record."""
+    if not user_has_role(actor, Role.STAFF):
+        raise PermissionDeniedError(_("Only certification body staff review Make in Viet Nam attestations."))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ApplicationError(_("Say why the attestation is refused."), code="invalid",
+                               details={"note": [str(_("Required to reject."))]})
+    with transaction.atomic():
+        attestation = MvnAttestation.objects.select_for_update().get(pk=attestation.pk)
+        if attestation.status != ReviewStatus.PENDING:
+            raise TransitionNotAllowed(_("This attestation has already been reviewed."))
+        product = Product.objects.select_for_update().get(pk=attestation.product_id)
+        before = {"made_in_vietnam": product.made_in_vietnam}
+        attestation.status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+        attestation.reviewed_by, attestation.reviewed_by_repr = actor, actor_label(actor)
+        attestation.reviewed_at, attestation.review_note = timezone.now(), note
+        attestation.save()
+        if approve:
+            for claim in MVN_CLAIMS:
+                setattr(product, f"mvn_{claim}", getattr(attestation, claim))
+        product.made_in_vietnam = approve and attestation.all_claims()
+        product.save(update_fields=[*(f"mvn_{c}" for c in MVN_CLAIMS), "made_in_vietnam", "updated_at"])
+        audit_append(actor=actor, action=f"mvn.{attestation.status}", obj=product, before=before,
+                     after={"made_in_vietnam": product.made_in_vietnam},
+                     data={"attestation": attestation.pk, "note": note})
+    return attestation
+
+
+def vendor_for_user_id(user) -> int | None:
+    from registry.selectors import vendor_for_user
+
+    if not user_has_role(user, Role.VENDOR):
+        return None
+    vendor = vendor_for_user(user)
+    return vendor.pk if vendor else None

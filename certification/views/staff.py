@@ -1,29 +1,32 @@
 """The staff desk: vendors to verify, applications to assign, certificates."""
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.choices import Role
 from certification.choices import ApplicationStatus as S
-from certification.forms import (
-    CertificateSearchForm,
-)
+from certification.forms import CertificateSearchForm, ReviewDecisionForm
 from certification.process.selectors import (
     application_list,
 )
 from certification.views.common import _safe_next, role_required
-from config.errors import ApplicationError
-from registry.models import Certificate, Vendor
-from registry.selectors import certificate_list
+from config.downloads import stored_file_response
+from config.errors import ApplicationError, NotFoundError
+from registry.choices import ReviewStatus
+from registry.models import Certificate, MvnAttestation, Vendor, VendorChangeRequest
+from registry.selectors import certificate_list, mvn_attestation_get
 from registry.services import (
     certificate_available_actions,
     certificate_transition,
+    mvn_attestation_review,
+    vendor_change_request_decide,
     vendor_verify,
 )
 
@@ -60,6 +63,11 @@ def _staff_context(request) -> dict:
         "page_obj": page_obj,
         "certificate_rows": rows,
         "posted": request.POST if request.method == "POST" else {},
+        "change_requests": list(VendorChangeRequest.objects.filter(status=ReviewStatus.PENDING)
+                                .select_related("vendor").order_by("requested_at", "pk")[:50]),
+        "attestations": list(MvnAttestation.objects.filter(status=ReviewStatus.PENDING)
+                             .select_related("product__vendor").order_by("submitted_at", "pk")[:50]),
+        "decision_form": ReviewDecisionForm(),
     }
 
 
@@ -101,3 +109,52 @@ def vendor_verify_view(request, pk: int):
     return redirect(_safe_next(request, reverse("certification:staff_queue")))
 
 
+
+
+def _review_post(request, decide, success: str):
+    """A staff decision on a pending request (approve, or reject with a note): redirect, or show the refusal."""
+    form = ReviewDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose approve or reject; a rejection needs a note."))
+        return render(request, "certification/staff_queue.html", _staff_context(request), status=400)
+    try:
+        decide(approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return render(request, "certification/staff_queue.html", _staff_context(request), status=exc.status_code)
+    messages.success(request, success)
+    return redirect(_safe_next(request, reverse("certification:staff_queue")))
+
+
+@require_POST
+@role_required(Role.STAFF)
+def change_request_decide_view(request, pk: int):
+    change_request = VendorChangeRequest.objects.filter(pk=pk).first()
+    if change_request is None:
+        raise Http404(_("Not found."))
+    return _review_post(request, lambda **kw: vendor_change_request_decide(change_request=change_request,
+                                                                           actor=request.user, **kw),
+                        _("The change request is decided."))
+
+
+@require_POST
+@role_required(Role.STAFF)
+def mvn_review_view(request, pk: int):
+    attestation = MvnAttestation.objects.filter(pk=pk).first()
+    if attestation is None:
+        raise Http404(_("Not found."))
+    return _review_post(request, lambda **kw: mvn_attestation_review(attestation=attestation, actor=request.user,
+                                                                     **kw),
+                        _("The attestation is reviewed."))
+
+
+@require_safe
+@login_required
+def mvn_evidence_download(request, pk: int):
+    """The evidence of a Make in Viet Nam attestation: for staff and the product's vendor."""
+    try:
+        attestation = mvn_attestation_get(user=request.user, pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc.message)) from exc
+    return stored_file_response(field_file=attestation.evidence, name=attestation.evidence_name,
+                                content_type=attestation.evidence_content_type, sha256=attestation.evidence_sha256)

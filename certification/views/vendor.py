@@ -9,8 +9,10 @@ from django.views.decorators.http import require_POST
 from accounts.choices import Role
 from certification.forms import (
     ApplicationCreateForm,
+    MvnAttestationForm,
     ProductForm,
     ProductVersionForm,
+    VendorChangeRequestForm,
 )
 from certification.process.selectors import (
     application_list,
@@ -19,17 +21,20 @@ from certification.process.services import application_create
 from certification.views.common import role_required
 from config.errors import ApplicationError
 from registry.forms import VendorProfileForm, form_errors_apply
-from registry.models import ProductVersion, Vendor
+from registry.models import MvnAttestation, ProductVersion, Vendor
 from registry.selectors import product_visible_list, vendor_for_user
 from registry.services import (
+    mvn_attestation_submit,
     product_create,
     product_version_create,
+    vendor_change_request_create,
     vendor_update,
 )
 
 # Vendor ----------------------------------------------------------------------------------------
 
-def _vendor_context(request, *, product_form=None, version_form=None, application_form=None) -> dict:
+def _vendor_context(request, *, product_form=None, version_form=None, application_form=None,
+                    mvn_form=None) -> dict:
     vendor = vendor_for_user(request.user)
     products = product_visible_list(user=request.user).filter(vendor=vendor).prefetch_related("versions")
     versions = (ProductVersion.objects.filter(product__vendor=vendor).select_related("product")
@@ -43,6 +48,8 @@ def _vendor_context(request, *, product_form=None, version_form=None, applicatio
         "product_form": product_form or ProductForm(),
         "version_form": version_form or ProductVersionForm(products=products),
         "application_form": application_form or ApplicationCreateForm(versions=versions),
+        "mvn_form": mvn_form or MvnAttestationForm(products=products),
+        "attestations": list(MvnAttestation.objects.filter(product__vendor=vendor).select_related("product")[:50]),
     }
 
 
@@ -59,25 +66,74 @@ def vendor_dashboard(request):
     return render(request, "certification/vendor_dashboard.html", _vendor_context(request))
 
 
+def _profile_render(request, vendor, *, form=None, change_form=None, status=200):
+    vendor = Vendor.objects.get(pk=vendor.pk)
+    return render(request, "certification/vendor_profile.html", {
+        "vendor": vendor,
+        "form": form or VendorProfileForm(instance=vendor),
+        "change_form": change_form or VendorChangeRequestForm(),
+        "change_requests": list(vendor.change_requests.all()[:20]),
+    }, status=status)
+
+
 @role_required(Role.VENDOR)
 def vendor_profile(request):
-    """The vendor's own company profile; the tax code identifies the company and only staff correct it."""
+    """The vendor's own company profile. The tax code, and once verified the legal name, identify the company:
+    they change through a change request the certification body reviews."""
     vendor = _vendor_or_403(request)
-    form = VendorProfileForm(request.POST or None, instance=Vendor.objects.get(pk=vendor.pk))
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                vendor_update(vendor=vendor, actor=request.user, **form.cleaned_data)
-            except ApplicationError as exc:
-                form_errors_apply(form, exc.details)
-                messages.error(request, exc.message)
-                status = exc.status_code
-            else:
-                messages.success(request, _("Your company profile is saved."))
-                return redirect("certification:vendor_profile")
-    return render(request, "certification/vendor_profile.html", {"vendor": vendor, "form": form}, status=status)
+    if request.method != "POST":
+        return _profile_render(request, vendor)
+    form = VendorProfileForm(request.POST, instance=Vendor.objects.get(pk=vendor.pk))
+    if not form.is_valid():
+        return _profile_render(request, vendor, form=form, status=400)
+    try:
+        vendor_update(vendor=vendor, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        form_errors_apply(form, exc.details)
+        messages.error(request, exc.message)
+        return _profile_render(request, vendor, form=form, status=exc.status_code)
+    messages.success(request, _("Your company profile is saved."))
+    return redirect("certification:vendor_profile")
+
+
+@require_POST
+@role_required(Role.VENDOR)
+def vendor_change_request_view(request):
+    vendor = _vendor_or_403(request)
+    form = VendorChangeRequestForm(request.POST)
+    if not form.is_valid():
+        return _profile_render(request, vendor, change_form=form, status=400)
+    try:
+        vendor_change_request_create(vendor=vendor, actor=request.user, **form.cleaned_data)
+    except ApplicationError as exc:
+        form_errors_apply(form, exc.details)
+        messages.error(request, exc.message)
+        return _profile_render(request, vendor, change_form=form, status=exc.status_code)
+    messages.success(request, _("Your change request was sent to the certification body."))
+    return redirect("certification:vendor_profile")
+
+
+@require_POST
+@role_required(Role.VENDOR)
+def mvn_attest_view(request):
+    vendor = _vendor_or_403(request)
+    products = product_visible_list(user=request.user).filter(vendor=vendor)
+    form = MvnAttestationForm(request.POST, request.FILES, products=products)
+    status = 400
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        product = data.pop("product")
+        try:
+            mvn_attestation_submit(product=product, actor=request.user, **data)
+        except ApplicationError as exc:
+            form_errors_apply(form, exc.details)
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, _("Your attestation for “%(name)s” was sent for review.") % {"name": product.name})
+            return redirect("certification:vendor_dashboard")
+    return render(request, "certification/vendor_dashboard.html", _vendor_context(request, mvn_form=form),
+                  status=status)
 
 
 @require_POST

@@ -78,10 +78,20 @@ class CertificateSummarySerializer(CertificateUrlsMixin, serializers.ModelSerial
                   "verify_url"]
 
 
+class CertificateVendorSerializer(serializers.Serializer):
+    """The vendor as the certificate was issued to it: a later approved change of name or tax code does not
+    rewrite the certificate."""
+
+    id = serializers.IntegerField(source="vendor_id")
+    legal_name = serializers.CharField(source="vendor_legal_name")
+    name_en = serializers.CharField(source="vendor.name_en")
+    tax_code = serializers.CharField(source="vendor_tax_code")
+
+
 class CertificateSerializer(CertificateUrlsMixin, serializers.ModelSerializer):
     product = ProductRefSerializer()
     product_version = ProductVersionRefSerializer()
-    vendor = VendorRefSerializer()
+    vendor = CertificateVendorSerializer(source="*")
     scheme = SchemeRefSerializer()
 
     class Meta:

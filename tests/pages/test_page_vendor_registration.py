@@ -85,9 +85,9 @@ def test_page_vendor_registration_mismatched_passwords_is_400(client, roles_read
     assert counts() == before
 
 
-def test_page_vendor_profile_edits_everything_but_the_tax_code(client, vendor_member):
-    vendor = vendor_member.vendor_membership.vendor
-    client.force_login(vendor_member)
+def test_page_vendor_profile_edits_everything_but_the_tax_code(client, unverified_vendor_member):
+    vendor = unverified_vendor_member.vendor_membership.vendor
+    client.force_login(unverified_vendor_member)
     html = client.get(reverse("certification:vendor_profile")).content.decode()
     assert vendor.tax_code in html and "readonly" in html and 'name="tax_code"' not in html
     response = client.post(reverse("certification:vendor_profile"), {
@@ -101,8 +101,8 @@ def test_page_vendor_profile_edits_everything_but_the_tax_code(client, vendor_me
     assert AuditEntry.objects.order_by("-sequence").first().action == "vendor.update"
 
 
-def test_page_vendor_profile_invalid_input_is_400(client, vendor_member):
-    client.force_login(vendor_member)
+def test_page_vendor_profile_invalid_input_is_400(client, unverified_vendor_member):
+    client.force_login(unverified_vendor_member)
     response = client.post(reverse("certification:vendor_profile"), {"legal_name": "", "province": "01"})
     assert response.status_code == 400 and 'class="errorlist"' in response.content.decode()
 

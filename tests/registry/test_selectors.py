@@ -33,7 +33,7 @@ def test_vendor_update_reindexes_product_search_in_fixed_queries(count, staff, d
     from registry.services import vendor_update
     from tests.factories import ProductFactory, VendorFactory
 
-    vendor = VendorFactory()
+    vendor = VendorFactory(verified_at=None)  # an unverified vendor still edits its legal name in place
     ProductFactory.create_batch(count, vendor=vendor)
     with django_assert_max_num_queries(10):  # the same for 1 and 6 products: one select, one bulk update
         vendor_update(vendor=vendor, actor=staff, legal_name="Công ty Cổ phần Đá Quý An Ninh")

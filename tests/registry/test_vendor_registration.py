@@ -180,10 +180,3 @@ def test_vendor_update_accepts_the_unchanged_tax_code(vendor_member):
     vendor = vendor_for_user(vendor_member)
     vendor = vendor_update(vendor=vendor, actor=vendor_member, tax_code=vendor.tax_code, address="Hà Nội")
     assert vendor.address == "Hà Nội"
-
-
-def test_vendor_update_with_allow_tax_code_changes_it(staff, vendor_member):
-    vendor = vendor_update(vendor=vendor_for_user(vendor_member), actor=staff, allow_tax_code=True,
-                           tax_code="0399999999")
-    assert Vendor.objects.get(pk=vendor.pk).tax_code == "0399999999"
-    assert AuditEntry.objects.order_by("-sequence").first().after["tax_code"] == "0399999999"

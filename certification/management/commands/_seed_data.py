@@ -377,3 +377,9 @@ def sbom_bytes(*, product: dict, vendor: dict, version: str, release_date: str) 
         + [{"ref": c["bom-ref"]} for c in components],
     }
     return json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+MVN_STATEMENT = ("Sản phẩm do đội ngũ kỹ sư của công ty nghiên cứu, phát triển và sản xuất tại Việt Nam; công ty là chủ "
+                 "sở hữu mã nguồn. / Researched, developed and produced in Viet Nam by the company's engineers; the "
+                 "company owns the source code.")
+MVN_REVIEW_NOTE = "Đã đối chiếu hồ sơ chứng minh (dữ liệu mẫu). / Evidence checked (demo data)."

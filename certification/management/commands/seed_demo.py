@@ -15,6 +15,7 @@ from collections import Counter
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -44,6 +45,8 @@ from registry.choices import CertificateAction, CertificateStatus, RequirementMe
 from registry.models import Certificate, Product, ProductVersion, Scheme, Vendor
 from registry.services import (
     certificate_transition,
+    mvn_attestation_review,
+    mvn_attestation_submit,
     product_create,
     product_version_create,
     user_create,
@@ -177,6 +180,7 @@ class Command(BaseCommand):
                     description_en=spec["description_en"], **spec["mvn"],
                 )
                 self.created["products"] += 1
+            self._mvn_attestation(product, actor, spec["mvn"])
             for version, released in spec["versions"]:
                 pv = ProductVersion.objects.filter(product=product, version=version).first()
                 if pv is None:
@@ -185,6 +189,21 @@ class Command(BaseCommand):
                     self.created["product versions"] += 1
                 versions[(key, version)] = pv
         return versions
+
+    def _mvn_attestation(self, product: Product, actor, claims: dict) -> None:
+        """A product claiming Make in Viet Nam attests it with evidence; staff approve it where all four
+        claims hold, and leave a partial one waiting on the staff desk for the demo."""
+        if not any(claims.values()) or product.mvn_attestations.exists():
+            return
+        evidence = data.pdf_bytes(lines=[product.name, "Make in Viet Nam evidence (demo)"])
+        attestation = mvn_attestation_submit(
+            product=product, actor=actor, researched=claims["mvn_researched"], developed=claims["mvn_developed"],
+            produced=claims["mvn_produced"], source_owner=claims["mvn_source_owner"],
+            statement=data.MVN_STATEMENT, file=SimpleUploadedFile("mvn-evidence.pdf", evidence))
+        self.created["Make in Viet Nam attestations"] += 1
+        if attestation.all_claims():
+            mvn_attestation_review(attestation=attestation, actor=self.staff, approve=True,
+                                   note=data.MVN_REVIEW_NOTE)
 
     # Applications ---------------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from accounts.choices import Language, Role
 from accounts.roles import user_roles
 from config.errors import ApplicationError
 from registry.models import Vendor
-from registry.services import user_create, vendor_create, vendor_member_add
+from registry.services import user_create, vendor_create, vendor_member_add, vendor_verify
 from registry.validators import validate_tax_code
 
 
@@ -46,6 +46,9 @@ class Command(BaseCommand):
                             help="without it the account cannot sign in with a password until one is set")
         parser.add_argument("--name", default="", help="full name")
         parser.add_argument("--language", choices=Language.values, default=Language.VI)
+        parser.add_argument("--verified", action="store_true",
+                            help="vendor users: record the vendor as verified by the operator (audited), so it can "
+                                 "submit applications without waiting for staff")
 
     def handle(self, *args, **options):
         email = options["email"].strip().lower()
@@ -60,8 +63,8 @@ class Command(BaseCommand):
             raise CommandError(f"{email!r} is not a valid e-mail address.") from exc
         if role == Role.VENDOR and not tax_code:
             raise CommandError("A vendor user needs --vendor-tax-code (the vendor they act for).")
-        if role != Role.VENDOR and (tax_code or vendor_name):
-            raise CommandError("--vendor-tax-code and --vendor-name are only for --role vendor.")
+        if role != Role.VENDOR and (tax_code or vendor_name or options["verified"]):
+            raise CommandError("--vendor-tax-code, --vendor-name and --verified are only for --role vendor.")
         if tax_code:
             try:
                 validate_tax_code(tax_code)
@@ -72,6 +75,8 @@ class Command(BaseCommand):
         existing = User.objects.filter(email__iexact=email).first()
         if existing is not None:
             self._existing(existing, role, tax_code)
+            if options["verified"]:
+                self._verify(existing.vendor_membership.vendor)
             return
 
         if password is not None:
@@ -96,6 +101,8 @@ class Command(BaseCommand):
                         vendor = vendor_create(actor=None, legal_name=vendor_name, tax_code=tax_code)
                         created_vendor = True
                     vendor_member_add(vendor=vendor, user=user, actor=None)
+                    if options["verified"]:
+                        self._verify(vendor)
         except ApplicationError as exc:
             raise CommandError(_application_error_text(exc)) from exc
 
@@ -108,6 +115,13 @@ class Command(BaseCommand):
             self.stdout.write("No password set: the account cannot sign in with a password until one is set "
                               "(password reset, or `manage.py changepassword`).")
         self.stdout.write(self.style.SUCCESS(f"Created {role} user {user.email}."))
+
+    def _verify(self, vendor) -> None:
+        if vendor.verified_at is not None:
+            self.stdout.write(f"Vendor {vendor.tax_code} was already verified on {vendor.verified_at:%Y-%m-%d}.")
+            return
+        vendor_verify(vendor=vendor, actor=None, operator="create_user --verified")
+        self.stdout.write(f"Vendor {vendor.tax_code} recorded as verified by the operator.")
 
     def _existing(self, user, role: str, tax_code: str) -> None:
         """Re-running with the same role is fine and changes nothing; anything else is an error."""
