@@ -1,5 +1,6 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (<id:...>)
 from certification.reports import views as report_views
 from certification.views import application, certifier, evaluator, staff, vendor
 
@@ -10,24 +11,24 @@ urlpatterns = [
     path("vendor/products/", vendor.product_create_view, name="product_create"),
     path("vendor/versions/", vendor.version_create_view, name="version_create"),
     path("applications/new/", vendor.application_create_view, name="application_create"),
-    path("applications/<int:pk>/", application.application_detail, name="application_detail"),
-    path("applications/<int:pk>/actions/", application.application_action, name="application_action"),
-    path("applications/<int:pk>/artifacts/", application.artifact_upload_view, name="artifact_upload"),
-    path("applications/<int:pk>/checks/<int:run_id>/retry/", application.check_retry_view, name="check_retry"),
+    path("applications/<id:pk>/", application.application_detail, name="application_detail"),
+    path("applications/<id:pk>/actions/", application.application_action, name="application_action"),
+    path("applications/<id:pk>/artifacts/", application.artifact_upload_view, name="artifact_upload"),
+    path("applications/<id:pk>/checks/<id:run_id>/retry/", application.check_retry_view, name="check_retry"),
     path("evaluator/conflicts/", evaluator.conflict_list, name="conflict_list"),
-    path("applications/<int:pk>/artifacts/<int:artifact_id>/download/", application.artifact_download,
+    path("applications/<id:pk>/artifacts/<id:artifact_id>/download/", application.artifact_download,
          name="artifact_download"),
-    path("applications/<int:pk>/components/", application.component_list, name="component_list"),
-    path("applications/<int:pk>/report/", report_views.evaluation_report_download, name="evaluation_report_download"),
-    path("applications/<int:pk>/independence/", application.independence_view, name="independence_declare"),
-    path("applications/<int:pk>/clarifications/", application.clarification_ask_view, name="clarification_ask"),
-    path("applications/<int:pk>/clarifications/<int:clarification_id>/reply/", application.clarification_reply_view,
+    path("applications/<id:pk>/components/", application.component_list, name="component_list"),
+    path("applications/<id:pk>/report/", report_views.evaluation_report_download, name="evaluation_report_download"),
+    path("applications/<id:pk>/independence/", application.independence_view, name="independence_declare"),
+    path("applications/<id:pk>/clarifications/", application.clarification_ask_view, name="clarification_ask"),
+    path("applications/<id:pk>/clarifications/<id:clarification_id>/reply/", application.clarification_reply_view,
          name="clarification_reply"),
-    path("applications/<int:pk>/cases/<str:code>/evidence/", evaluator.evidence_attach_view, name="evidence_attach"),
-    path("applications/<int:pk>/cases/<str:code>/", evaluator.case_score, name="case_score"),
+    path("applications/<id:pk>/cases/<str:code>/evidence/", evaluator.evidence_attach_view, name="evidence_attach"),
+    path("applications/<id:pk>/cases/<str:code>/", evaluator.case_score, name="case_score"),
     path("evaluator/", evaluator.evaluator_queue, name="evaluator_queue"),
     path("certifier/", certifier.certifier_queue, name="certifier_queue"),
     path("staff/", staff.staff_queue, name="staff_queue"),
-    path("staff/vendors/<int:pk>/verify/", staff.vendor_verify_view, name="vendor_verify"),
+    path("staff/vendors/<id:pk>/verify/", staff.vendor_verify_view, name="vendor_verify"),
     path("certificates/<str:serial>/actions/", staff.certificate_action, name="certificate_action"),
 ]
