@@ -40,7 +40,7 @@ def test_bad_input_api_deep_json_is_400(api_client, vendor_member):
 @pytest.mark.parametrize("number", [str(INT64_MAX + 1), str(-(2**63) - 1), "9" * 5000, "1e999", "NaN", "-Infinity"])
 def test_bad_input_api_numbers_beyond_64_bits_are_400(api_client, vendor_member, scheme, number):
     before = row_counts()
-    body = ('{"product_version": %s, "scheme": "%s", "level": "basic"}' % (number, scheme.code)).encode()
+    body = b'{"product_version": ' + number.encode() + b', "scheme": "' + scheme.code.encode() + b'", "level": "basic"}'
     error = assert_error(_post_raw(auth(api_client, vendor_member), f"{API}applications/", body), 400, "parse_error")
     assert error["message"]
     assert row_counts() == before
