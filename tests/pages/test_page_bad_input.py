@@ -109,3 +109,20 @@ def test_page_bad_input_body_too_large_is_413_page(client):
 def test_page_bad_input_ids_beyond_64_bits_are_404(client):
     for path in (f"/products/{2**63}/", f"/vendors/{10**25}/", f"/work/applications/{2**64}/"):
         assert client.get(path).status_code == 404
+
+
+def test_page_bad_input_hostile_guide_is_refused_in_vietnamese(client, vendor_member, draft, settings):
+    import os
+
+    from tests.api.helpers import row_counts
+    from tests.config.test_documents import docx
+    from tests.factories import upload
+
+    client.force_login(vendor_member)
+    before = row_counts()
+    response = client.post(reverse("certification:artifact_upload", args=[draft.pk]),
+                           {"kind": "user_guide", "file": upload("guide.docx", docx(document=None))})
+    assert response.status_code == 415
+    assert "không phải là tài liệu" in response.content.decode()
+    assert row_counts() == before
+    assert not any(files for _root, _dirs, files in os.walk(settings.MEDIA_ROOT))
