@@ -79,7 +79,9 @@ def _encrypted_pdf(*, user_password: str) -> bytes:
 
 
 def _refusal(data: bytes, content_type: str) -> str:
-    with pytest.raises(UnsupportedMediaType) as info:
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(UnsupportedMediaType) as info:
         document_check(io.BytesIO(data), content_type=content_type)
     assert info.value.code == "invalid_document" and info.value.status_code == 415
     return info.value.details["reason"]

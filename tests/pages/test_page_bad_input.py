@@ -81,7 +81,7 @@ def test_page_bad_input_conflict_dates_out_of_range(client, evaluator, vendor_me
     response = client.post(url, {"tax_code": vendor.tax_code, "relation": "employment", "started_on": "2024-05-01",
                                  "ended_on": "2024-04-30"})
     assert response.status_code == 400
-    assert "Ngày kết thúc trước ngày bắt đầu" in response.content.decode()
+    assert "Ngày kết thúc sớm hơn ngày bắt đầu" in response.content.decode()
     assert (ConflictDeclaration.objects.count(), AuditEntry.objects.count()) == before
 
 
