@@ -14,8 +14,7 @@ import zlib
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 from django.utils.translation import gettext_lazy as _
-from pypdf import PdfReader
-from pypdf import PasswordType
+from pypdf import PasswordType, PdfReader
 
 from config.errors import UnsupportedMediaType
 

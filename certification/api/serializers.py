@@ -318,7 +318,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         context = {**self.context, "vendor_view": _vendor_view(self.context, obj)}
         return EventSerializer(obj.events.all(), many=True, context=context).data
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("The certificate's serial, or null.")))
     def get_certificate(self, obj: Application) -> str | None:
         return obj.certificate.serial if obj.certificate_id else None
 

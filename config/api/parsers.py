@@ -94,3 +94,27 @@ def _json_error(exc: ValueError) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
     return str(exc)[:200]
+
+
+def _check_form(data) -> None:
+    for key, values in data.lists():
+        if text_problem(key) or any(isinstance(v, str) and text_problem(v) for v in values):
+            raise ParseError(_("The body contains text that is not valid Unicode or a NUL character."))
+
+
+class FormParser(parsers.FormParser):
+    """DRF's form parser, refusing a NUL in a field (PostgreSQL cannot store or compare it)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        _check_form(data)
+        return data
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, refusing a NUL in a form field (files are left to config.uploads)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        result = super().parse(stream, media_type, parser_context)
+        _check_form(result.data)
+        return result

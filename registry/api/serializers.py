@@ -219,6 +219,10 @@ class VendorProfileSerializer(serializers.ModelSerializer):
     """A vendor's full profile, as its own members see it (unverified vendors included)."""
 
     province_display = serializers.CharField(source="get_province_display", read_only=True)
+    # declared so the schema says they may be empty (read-only model fields lose allow_blank)
+    province = serializers.ChoiceField(choices=Province.choices, allow_blank=True, read_only=True)
+    website = serializers.URLField(allow_blank=True, read_only=True)
+    security_contact_email = serializers.EmailField(allow_blank=True, read_only=True)
 
     class Meta:
         model = Vendor

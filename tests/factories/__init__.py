@@ -9,6 +9,7 @@ from accounts.roles import user_role_add
 from registry.choices import Category, RequirementMethod
 from registry.models import Product, ProductVersion, Requirement, Scheme, Vendor, VendorMembership
 
+
 def pdf_bytes(*objects: bytes) -> bytes:
     """A PDF of the given objects (object 1 the catalogue) with a correct cross-reference table."""
     out, offsets = b"%PDF-1.4\n", []
