@@ -152,9 +152,11 @@ def test_bad_input_api_unknown_paths_are_404_in_the_format(anon, path):
 def test_bad_input_api_csrf_failure_is_403_in_the_format(vendor_member):
     client = Client(enforce_csrf_checks=True)
     client.force_login(vendor_member)
-    # a plain Django view under /api/: Django's CSRF middleware refuses it
-    error = assert_error(client.post("/api/v1/no-such-endpoint/", {"x": "1"}), 403, "csrf_failed")
+    # a plain Django view under /api/ (the docs page): Django's CSRF middleware refuses it
+    error = assert_error(client.post("/api/v1/schema/docs/", {"x": "1"}), 403, "csrf_failed")
     assert "CSRF" in error["message"]
+    # an unknown path is a 404 whatever the method
+    assert_error(client.post("/api/v1/no-such-endpoint/", {"x": "1"}), 404, "not_found")
     # a DRF view with session authentication: DRF refuses it, in the same format
     before = row_counts()
     assert_error(client.post(f"{API}products/", {"name": "X", "category": "firewall"}), 403, "permission_denied")
