@@ -9,7 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certification.sbom import ParsedSbom, SbomError, sbom_parse
-from certification.vulndb.osv import OsvRecordError, ParsedAdvisory, osv_record_parse, osv_records_iter
+from certification.vulndb.osv import (
+    OsvRecordError,
+    ParsedAdvisory,
+    osv_record_parse,
+    osv_records_iter,
+)
 
 pytestmark = pytest.mark.fuzz
 
