@@ -222,3 +222,9 @@ def test_bad_input_api_pages_keep_html_errors(monkeypatch):
     response = client.get("/")
     assert response.status_code == 500 and response["Content-Type"].startswith("text/html")
     assert b"boom" not in response.content
+
+
+def test_bad_input_api_errors_are_json_even_when_a_browser_asks_for_html(anon):
+    response = anon.get(f"{API}applications/", HTTP_ACCEPT="text/html")
+    assert_error(response, 401, "not_authenticated")
+    assert response["Content-Type"].startswith("application/json")

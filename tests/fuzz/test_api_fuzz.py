@@ -17,7 +17,7 @@ import pytest
 import schemathesis
 from django.conf import settings
 from django.core.management import call_command
-from hypothesis import HealthCheck, Phase, given
+from hypothesis import HealthCheck, Phase, given, seed
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -100,7 +100,7 @@ def _explore(strategy, *, headers: dict, counter: dict) -> None:
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS)
 
-    check()
+    (seed(int(SEED))(check) if SEED else check)()
 
 
 def _run(schema, *, role: str, token: str | None, world, report: dict) -> list[str]:
