@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from certification.choices import EVALUATOR_RESULTS, CaseResultValue, ConflictRelation
+from config.bounds import TEXT_MAX_LENGTH, BoundedDateField
 from registry.choices import ArtifactKind, CertificateStatus, Level
 from registry.models import Product, ProductVersion, Scheme, Vendor
 
@@ -30,9 +31,10 @@ class ProductForm(forms.ModelForm):
 class ProductVersionForm(forms.Form):
     product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none())
     version = forms.CharField(label=_("Version"), max_length=100)
-    release_date = forms.DateField(label=_("Release date"), required=False,
+    release_date = BoundedDateField(label=_("Release date"), required=False,
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    notes = forms.CharField(label=_("Release notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Release notes"), required=False, max_length=TEXT_MAX_LENGTH,
+                            widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, products=None, **kwargs):
         super().__init__(*args, prefix="version", **kwargs)
@@ -74,7 +76,7 @@ class CaseResultForm(forms.Form):
         label=_("Result"), widget=forms.RadioSelect,
         choices=[(str(v), CaseResultValue(v).label) for v in EVALUATOR_RESULTS],
     )
-    notes = forms.CharField(label=_("Notes and evidence"), required=False,
+    notes = forms.CharField(label=_("Notes and evidence"), required=False, max_length=TEXT_MAX_LENGTH,
                             widget=forms.Textarea(attrs={"rows": 5}))
 
 
@@ -103,10 +105,11 @@ class ConflictDeclarationForm(forms.Form):
 
     tax_code = forms.CharField(label=_("Vendor tax code"), max_length=14)
     relation = forms.ChoiceField(label=_("Relation"), choices=ConflictRelation.choices)
-    started_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ended_on = forms.DateField(label=_("Until (empty if ongoing)"), required=False,
+    started_on = BoundedDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ended_on = BoundedDateField(label=_("Until (empty if ongoing)"), required=False,
                                widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
     def clean(self):
         data = super().clean()

@@ -11,14 +11,12 @@ import filetype
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from config.documents import DOCX, ODT, PDF, document_check
 from config.errors import ApplicationError, PayloadTooLarge, UnsupportedMediaType
 
-PDF = "application/pdf"
 JSON = "application/json"
 XML = "application/xml"
 TEXT = "text/plain"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ODT = "application/vnd.oasis.opendocument.text"
 OCTET = "application/octet-stream"
 
 DOCUMENT_TYPES = frozenset({PDF, DOCX, ODT})
@@ -40,7 +38,8 @@ def sniff(head: bytes) -> str:
     kind = filetype.guess(head)
     if kind is not None:
         if kind.mime == "application/zip":
-            if b"word/" in head:
+            # an Office package that is no spreadsheet or slides claims to be DOCX, and is checked as one
+            if b"word/" in head or b"[Content_Types].xml" in head:
                 return DOCX
             if b"application/vnd.oasis.opendocument.text" in head:
                 return ODT
@@ -77,8 +76,9 @@ def too_large(limit: int, **details) -> PayloadTooLarge:
 
 def upload_inspect(file, *, max_bytes: int | None = None, allowed_types=None, accepted_as: str = "",
                    declared_sha256: str = "", default_name: str = "upload") -> InspectedUpload:
-    """Check an uploaded file's size, hash it and sniff its type, reading it once; raise the API's
-    errors (400 empty or hash mismatch, 413 too large, 415 type not accepted). The file is left at 0."""
+    """Check an uploaded file's size, hash it and sniff its type, reading it once; a PDF, DOCX or ODT
+    must also be what it claims (config.documents). Raise the API's errors (400 empty or hash mismatch,
+    413 too large, 415 type not accepted or `invalid_document`). The file is left at 0."""
     if file is None:
         raise ApplicationError(_("No file was uploaded."), code="invalid", details={"file": ["required"]})
     limit = settings.ARTIFACT_MAX_BYTES if max_bytes is None else max_bytes
@@ -109,5 +109,7 @@ def upload_inspect(file, *, max_bytes: int | None = None, allowed_types=None, ac
             message % {"type": content_type, "kind": accepted_as},
             details={"content_type": content_type, "allowed": sorted(allowed_types)},
         )
+    if content_type in DOCUMENT_TYPES:
+        document_check(file, content_type=content_type)
     name = (getattr(file, "name", "") or default_name).replace("\x00", "")[-255:]
     return InspectedUpload(sha256=sha256, size=size, content_type=content_type, name=name)

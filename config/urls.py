@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+import config.converters  # noqa: F401  (registers <id:...> before any app's routes are read)
+from config import views
+
 urlpatterns = [
+    path(".well-known/security.txt", views.security_txt, name="security_txt"),
+    path("security/", views.security_policy, name="security_policy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
@@ -9,3 +14,9 @@ urlpatterns = [
     path("work/", include("certification.urls")),
     path("", include("registry.urls")),
 ]
+
+# Under /api/ these answer in the API's error format; elsewhere they render the HTML error pages.
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"

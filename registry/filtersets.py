@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from config.bounds import IdFormField
 from registry.choices import Category, CertificateStatus, Level
 from registry.models import Certificate, Product, Scheme
 from registry.selectors import products_search
@@ -31,9 +32,10 @@ class AnyYesNoWidget(django_filters.widgets.BooleanWidget):
 
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
-    """An object id: a whole number, so '1.5' is refused rather than rounded."""
+    """An object id: a whole positive number within 64 bits, so '1.5' or 2**64 is refused (400), not
+    rounded or sent to the database."""
 
-    field_class = forms.IntegerField
+    field_class = IdFormField
 
 
 class SchemeChoiceField(forms.ModelChoiceField):

@@ -1,13 +1,14 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (<id:...>)
 from registry import views
 
 app_name = "registry"
 urlpatterns = [
     path("", views.product_list, name="product_list"),
-    path("products/<int:pk>/", views.product_detail, name="product_detail"),
+    path("products/<id:pk>/", views.product_detail, name="product_detail"),
     path("vendors/register/", views.vendor_register_view, name="vendor_register"),
-    path("vendors/<int:pk>/", views.vendor_detail, name="vendor_detail"),
+    path("vendors/<id:pk>/", views.vendor_detail, name="vendor_detail"),
     path("verify/", views.certificate_lookup, name="certificate_lookup"),
     # Before the serial pattern, which would otherwise take "bulk" for a serial.
     path("verify/bulk/", views.certificate_bulk, name="certificate_bulk"),

@@ -1,7 +1,6 @@
 """Public registry pages: browse and search, product and vendor pages, certificate verification,
 bulk status checks and the certificate PDF. Thin: selectors read, templates render."""
 
-import csv
 from datetime import datetime
 
 from django.contrib import messages
@@ -15,7 +14,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from config.csvsafe import csv_writer
 from config.errors import ApplicationError, NotFoundError
+from config.throttling import throttle_page
 from registry import documents
 from registry.choices import Category, CertificateStatus, Level
 from registry.filtersets import ProductFilterSet
@@ -112,6 +113,7 @@ def certificate_lookup(request):
 
 
 @require_http_methods(["GET", "POST"])
+@throttle_page(scope="bulk")
 def certificate_bulk(request):
     """A procurement officer pastes many serials and gets their statuses as a table or as CSV."""
     if request.method == "GET":
@@ -148,7 +150,7 @@ def _bulk_csv(results: list[dict], checked_at: datetime) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="certificate-status-{local:%Y%m%d-%H%M%S}.csv"'
     response.write("\ufeff")  # so spreadsheet programs read the Vietnamese names as UTF-8
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(["serial", "status", "status_label", "valid_until", "product", "vendor", "checked_at"])
     for row in results:
         valid_until = row["valid_until"]

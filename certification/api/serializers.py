@@ -39,6 +39,8 @@ from certification.process.selectors import (
     conflict_cooling_off_until,
     conflict_vendor_get,
 )
+from config.api.fields import BoundedDateField, IdField
+from config.bounds import INT64_MAX, TEXT_MAX_LENGTH
 from config.errors import NotFoundError
 from registry.api.serializers import (
     ProductRefSerializer,
@@ -173,7 +175,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
 class CaseResultInputSerializer(serializers.Serializer):
     # a plain string: the service checks it and names the allowed values
     result = serializers.CharField(max_length=16, help_text=_("pass, fail or not_applicable"))
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH)
 
 
 class ArtifactSerializer(serializers.ModelSerializer):
@@ -338,7 +340,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         context = {**self.context, "vendor_view": _vendor_view(self.context, obj)}
         return EventSerializer(obj.events.all(), many=True, context=context).data
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text=_("The certificate's serial, or null.")))
     def get_certificate(self, obj: Application) -> str | None:
         return obj.certificate.serial if obj.certificate_id else None
 
@@ -381,7 +383,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
-    product_version = serializers.IntegerField(help_text=_("Id of one of your product versions."))
+    product_version = IdField(help_text=_("Id of one of your product versions."))
     scheme = serializers.CharField(max_length=40, help_text=_("Scheme code, e.g. tcvn-fw."))
     level = serializers.ChoiceField(choices=Level.choices)
 
@@ -397,7 +399,7 @@ class ApplicationCreateSerializer(serializers.Serializer):
 class ApplicationActionSerializer(serializers.Serializer):
     action = serializers.CharField(max_length=20, help_text=_("submit, return, assign, complete, certify, reject, "
                                                               "withdraw, appeal, uphold or overturn"))
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH,
                                  help_text=_("Required to return, reject, appeal, uphold or overturn."))
     evaluators = serializers.ListField(child=serializers.EmailField(), required=False, default=list,
                                        help_text=_("For assign: the evaluators' e-mail addresses."))
@@ -447,7 +449,7 @@ class ClarificationInputSerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10000, help_text=_("The question or the reply."))
     requirement_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
                                              help_text=_("Optional, for a question: the requirement it is about."))
-    parent = serializers.IntegerField(required=False, allow_null=True, default=None,
+    parent = IdField(required=False, allow_null=True, default=None,
                                       help_text=_("To reply: the id of the question (or of any reply in its "
                                                   "thread)."))
 
@@ -470,6 +472,8 @@ class VendorRefField(serializers.Field):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str) or (isinstance(data, str) and not data.strip()):
             raise serializers.ValidationError(_("Give the vendor's id or tax code."))
+        if isinstance(data, int) and not 1 <= data <= INT64_MAX or isinstance(data, str) and len(data) > 100:
+            raise serializers.ValidationError(_("No vendor has this id or tax code."))
         return data
 
     def to_representation(self, value):
@@ -505,8 +509,8 @@ class ConflictSerializer(serializers.ModelSerializer):
 class ConflictInputSerializer(serializers.Serializer):
     vendor = VendorRefField()
     relation = serializers.ChoiceField(choices=ConflictRelation.choices)
-    started_on = serializers.DateField()
-    ended_on = serializers.DateField(required=False, allow_null=True, default=None,
+    started_on = BoundedDateField()
+    ended_on = BoundedDateField(required=False, allow_null=True, default=None,
                                      help_text=_("Empty while the relation is ongoing."))
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 

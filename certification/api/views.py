@@ -10,7 +10,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -77,6 +76,7 @@ from certification.process.workbench import (
     independence_declare,
 )
 from certification.reports.views import evaluation_report_response
+from config.api.parsers import FormParser, JSONParser, MultiPartParser
 from config.api.schema import (
     ERROR_404,
     ERROR_409,

@@ -136,13 +136,21 @@ def _events_check(events, where: str) -> None:
         raise OsvRecordError(f"{where}.events has no 'introduced' event")
 
 
+def _severity_list(value, where: str) -> list:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise OsvRecordError(f"'{where}' must be a list")
+    return list(value)
+
+
 def _severity(record: dict) -> tuple[Decimal | None, str, str]:
     """(base score, rating, vector): the highest of the record's CVSS vectors; GHSA's label as fallback."""
     best: tuple[int, float, str, str] | None = None  # (rank, score, rating, vector)
-    entries = list(record.get("severity") or [])
-    for affected in record.get("affected") or []:
+    entries = _severity_list(record.get("severity"), "severity")
+    for i, affected in enumerate(record.get("affected") or []):
         if isinstance(affected, dict):
-            entries += list(affected.get("severity") or [])
+            entries += _severity_list(affected.get("severity"), f"affected[{i}].severity")
     for entry in entries:
         if not isinstance(entry, dict):
             continue
@@ -172,7 +180,8 @@ def _severity(record: dict) -> tuple[Decimal | None, str, str]:
     if best is not None:
         rank, score, rating, vector = best
         return (Decimal(str(round(score, 1))) if score >= 0 else None), rating, vector
-    label = str((record.get("database_specific") or {}).get("severity") or "").upper()
+    specific = record.get("database_specific")
+    label = str((specific.get("severity") if isinstance(specific, dict) else "") or "").upper()
     if label in GHSA_SEVERITY:
         return None, GHSA_SEVERITY[label], ""
     return None, SeverityRating.UNKNOWN, ""
@@ -254,7 +263,8 @@ def osv_record_parse(record) -> ParsedAdvisory:
     details = str(record.get("details") or "")
     summary = str(record.get("summary") or "").strip() or details.strip().split("\n", 1)[0]
     references = []
-    for ref in (record.get("references") or [])[:REFERENCES_MAX]:
+    references_in = record.get("references")
+    for ref in (references_in if isinstance(references_in, list) else [])[:REFERENCES_MAX]:
         if isinstance(ref, dict) and isinstance(ref.get("url"), str):
             references.append({"type": str(ref.get("type") or "")[:20], "url": ref["url"][:500]})
     return ParsedAdvisory(

@@ -6,6 +6,7 @@ from django.utils.encoding import force_str
 from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -75,6 +76,7 @@ def exception_handler(exc, context):
     return error_response(response.status_code, code, message, details, headers)
 
 
+@csrf_exempt  # whatever the method, an unknown path is a 404, not a CSRF refusal
 def api_not_found(request, *args, **kwargs) -> JsonResponse:
     """Catch-all for unknown paths under /api/v1/, so they too answer in the error format."""
     return JsonResponse(error_body("not_found", _("Not found.")), status=404)

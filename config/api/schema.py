@@ -6,9 +6,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -37,6 +39,42 @@ ERROR_404 = {404: OpenApiResponse(ErrorSerializer, description=_("Not found, or 
 ERROR_413 = {413: OpenApiResponse(ErrorSerializer, description=_("The request or file is larger than the limit."))}
 ERROR_415 = {415: OpenApiResponse(ErrorSerializer, description=_("This type of file is not accepted here."))}
 ERROR_409 = {409: OpenApiResponse(ErrorSerializer, description=_("Not possible in the current status."))}
+ERROR_429 = {429: OpenApiResponse(ErrorSerializer, description=_("Too many requests; the Retry-After header says "
+                                                                 "when to try again."))}
+ERROR_404_PAGE = {404: OpenApiResponse(ErrorSerializer, description=_("Not found, or not yours; or no such page of "
+                                                                      "the list."))}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Documents the error answers that come from the API's shared machinery rather than from one view, so
+    the OpenAPI document says every status a client can meet: 401 for a wrong token and 429 everywhere,
+    403 where an account is needed, 400 where there is input, 404 where there is an id or a page, and 413
+    and 415 where there is a body. A view's own descriptions of these statuses win."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response" or not responses:
+            return responses
+        has_body = self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None
+        has_query = bool(getattr(self.view, "filterset_class", None)) or bool(self._get_paginator()) and \
+            self._is_list_view()
+        paginated = bool(self._get_paginator()) and self._is_list_view()
+        public = all(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        shared = {**ERRORS_AUTH, **ERROR_429}
+        if public:
+            shared.pop(403)
+        if has_body or has_query:
+            shared.update(ERRORS_400)
+        if "{" in self.path:
+            shared.update(ERROR_404)
+        if paginated:
+            shared.update(ERROR_404_PAGE)
+        if has_body:
+            shared.update({**ERROR_413, **ERROR_415})
+        for code, response in shared.items():
+            if str(code) not in responses:
+                responses[str(code)] = self._get_response_for_code(response, str(code), direction=direction)
+        return responses
 
 
 # Documentation ---------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from rest_framework.parsers import FormParser, MultiPartParser
 
+from config.api.parsers import FormParser, MultiPartParser
 from config.uploads import too_large
 
 # Room for the multipart boundaries and the small form fields around the file itself.

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import BoundedDateField
+from config.bounds import TEXT_MAX_LENGTH
 from registry.choices import Category, Level, Province
 from registry.models import Certificate, Product, ProductVersion, Requirement, Scheme, Vendor
 
@@ -134,17 +136,20 @@ class CertificateStatusResponseSerializer(serializers.Serializer):
 class CertificateActionSerializer(serializers.Serializer):
     # a plain string: the service answers an unknown action with the allowed ones
     action = serializers.CharField(max_length=20, help_text=_("suspend, reinstate or revoke"))
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH,
                                    help_text=_("Required to suspend or revoke."))
 
 
 # Products --------------------------------------------------------------------------------------
 
 class ProductVersionSerializer(serializers.ModelSerializer):
+    release_date = BoundedDateField(required=False, allow_null=True)
+
     class Meta:
         model = ProductVersion
         fields = ["id", "version", "release_date", "notes", "created_at"]
         read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"notes": {"max_length": TEXT_MAX_LENGTH}}
         # uniqueness per product is checked by the service (the product is not in the payload)
         validators: list = []
 
@@ -183,6 +188,8 @@ class ProductCreateSerializer(serializers.ModelSerializer):
         model = Product
         fields = ["name", "name_en", "category", "description_vi", "description_en",
                   "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner"]
+        extra_kwargs = {"description_vi": {"max_length": TEXT_MAX_LENGTH},
+                        "description_en": {"max_length": TEXT_MAX_LENGTH}}
         # uniqueness per vendor is checked by the service (the vendor is the caller's, not in the payload)
         validators: list = []
 
@@ -222,6 +229,10 @@ class VendorProfileSerializer(serializers.ModelSerializer):
     """A vendor's full profile, as its own members see it (unverified vendors included)."""
 
     province_display = serializers.CharField(source="get_province_display", read_only=True)
+    # declared so the schema says they may be empty (read-only model fields lose allow_blank)
+    province = serializers.ChoiceField(choices=Province.choices, allow_blank=True, read_only=True)
+    website = serializers.URLField(allow_blank=True, read_only=True)
+    security_contact_email = serializers.EmailField(allow_blank=True, read_only=True)
 
     class Meta:
         model = Vendor
@@ -236,7 +247,7 @@ class VendorProfileUpdateSerializer(serializers.Serializer):
     legal_name = serializers.CharField(required=False, max_length=300)
     name_en = serializers.CharField(required=False, allow_blank=True, max_length=300)
     tax_code = serializers.CharField(
-        required=False,
+        required=False, max_length=100,
         help_text=_("Only the certification body may change it: a different value is refused with "
                     "'tax_code_locked'."),
     )

@@ -1,16 +1,17 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (<id:...>)
 from registry.api import views
 
 app_name = "registry_api"
 urlpatterns = [
     path("products/", views.ProductListView.as_view(), name="product_list"),
-    path("products/<int:pk>/", views.ProductDetailView.as_view(), name="product_detail"),
-    path("products/<int:pk>/versions/", views.ProductVersionCreateView.as_view(), name="product_version_create"),
+    path("products/<id:pk>/", views.ProductDetailView.as_view(), name="product_detail"),
+    path("products/<id:pk>/versions/", views.ProductVersionCreateView.as_view(), name="product_version_create"),
     path("vendors/", views.VendorListView.as_view(), name="vendor_list"),
     # before the id route, so "me" reads as the caller's own vendor even if ids ever become strings
     path("vendors/me/", views.VendorMeView.as_view(), name="vendor_me"),
-    path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
+    path("vendors/<id:pk>/", views.VendorDetailView.as_view(), name="vendor_detail"),
     path("certificates/", views.CertificateListView.as_view(), name="certificate_list"),
     # before the serial route: "status" is not a serial
     path("certificates/status/", views.CertificateStatusBulkView.as_view(), name="certificate_status"),

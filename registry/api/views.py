@@ -5,13 +5,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.choices import Role
 from accounts.roles import user_has_role
+from config.api.parsers import JSONParser
 from config.api.schema import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH, ErrorSerializer
 from config.errors import NotFoundError, PayloadTooLarge, PermissionDeniedError
 from registry.api.filtersets import CertificateFilterSet, ProductFilterSet
