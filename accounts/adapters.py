@@ -19,11 +19,15 @@ class AccountAdapter(DefaultAccountAdapter):
         return reverse("accounts:home")
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Write to a known person in their preferred language, to anyone else in the page's."""
+        """Write to a known person in their preferred language, to anyone else in the page's.
+
+        Needs no request: allauth sends some notices after the commit, when the request may be gone."""
         user = get_user_model().objects.filter(email__iexact=email).only("preferred_language").first()
         language = user.preferred_language if user else (translation.get_language() or settings.LANGUAGE_CODE)
         with translation.override(language):
-            super().send_mail(template_prefix, email, {"site_url": settings.SITE_URL, **context})
+            message = self.render_mail(template_prefix, email, {"email": email, "site_url": settings.SITE_URL,
+                                                                 **context})
+        message.send()
 
 
 class MfaAdapter(DefaultMFAAdapter):

@@ -63,7 +63,7 @@ def api_token_issue(*, user, actor, name: str, lifetime_days: int) -> tuple[ApiT
                 _("You already have %(count)d active tokens. Revoke one you no longer use first.")
                 % {"count": active}, code="too_many_tokens")
         key = api_token_key_new()
-        token = ApiToken.objects.create(user=user, name=name, prefix=key[:PREFIX_LENGTH],
+        token = ApiToken.objects.create(user=user, name=name, prefix=key[:PREFIX_LENGTH], created_at=now,
                                         key_hash=api_token_key_hash(key),
                                         expires_at=now + datetime.timedelta(days=lifetime_days))
         # never the key itself

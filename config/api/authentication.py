@@ -1,8 +1,10 @@
 """Token authentication for the API: `Authorization: Token <key>` (a fixed contract).
 
 Keys are the hashed, expiring accounts.ApiToken; an unknown key counts against the caller's address
-(accounts.lockout) and, past the limit, every token from that address answers 429 with Retry-After
-until the cool-off ends. Listed first in DEFAULT_AUTHENTICATION_CLASSES so that DRF answers 401 with
+(accounts.lockout) and, past the limit, every unknown key from that address answers 429 with
+Retry-After until the cool-off ends. A real key still works from a locked-out address: guessing a
+256-bit key is hopeless, so the lockout only has to stop the guessing, and one misbehaving script
+behind an office's shared address must not cut off its colleagues. Listed first in DEFAULT_AUTHENTICATION_CLASSES so that DRF answers 401 with
 `WWW-Authenticate: Token` (not 403) when credentials are missing or wrong.
 """
 
@@ -25,8 +27,6 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
         django_request = request._request
-        if not api_address_allowed(django_request):
-            raise LockedOut(wait=lockout_seconds(django_request))
         if len(parts) != 2:
             self._failed(django_request)
             raise exceptions.AuthenticationFailed(_("Send the token as 'Authorization: Token <key>'."))
@@ -43,7 +43,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         return check.token.user, check.token
 
     def _failed(self, django_request) -> None:
-        if api_token_failed(django_request):
+        if not api_address_allowed(django_request) or api_token_failed(django_request):
             raise LockedOut(wait=lockout_seconds(django_request))
 
     def authenticate_header(self, request) -> str:

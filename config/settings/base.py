@@ -94,7 +94,7 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "registry:product_list"
 AUTHENTICATION_BACKENDS = [
     # first: refuses any sign-in while the account or the address is locked out
-    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.LockoutBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
