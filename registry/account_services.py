@@ -144,14 +144,14 @@ def user_delete(*, user, password: str, actor) -> dict:
     the certification body does, so work can be reassigned."""
     if actor is None or actor.pk != user.pk:
         raise PermissionDeniedError(_("Only the account holder may close their account here."))
-    if not user.is_active:
-        raise TransitionNotAllowed(_("This account is already closed."))
-    if not password or not user.check_password(password):
-        message = _("The password is not correct.")
-        raise ApplicationError(message, code="invalid_password", details={"password": [str(message)]})
     user_model = get_user_model()
     with transaction.atomic():
         user = user_model.objects.select_for_update().get(pk=user.pk)
+        if not user.is_active:
+            raise TransitionNotAllowed(_("This account is already closed."))
+        if not password or not user.check_password(password):
+            message = _("The password is not correct.")
+            raise ApplicationError(message, code="invalid_password", details={"password": [str(message)]})
         email = user.email
         roles = sorted(user_roles(user))
         membership = VendorMembership.objects.select_related("vendor").filter(user=user).first()

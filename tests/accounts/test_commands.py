@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+
 from accounts.models import ApiToken, User
 from accounts.roles import user_roles
 from registry.models import Vendor, VendorMembership
