@@ -125,6 +125,8 @@ ACCOUNT_RATE_LIMITS = {"login_failed": None}
 MFA_ADAPTER = "accounts.adapters.MfaAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "VN Cybersecurity Registry"
+# accept the code of the period before and after too: a code typed as it changes still works
+MFA_TOTP_TOLERANCE = 1
 MFA_FORMS = {"authenticate": "accounts.forms.MfaAuthenticateForm",
              "reauthenticate": "accounts.forms.MfaReauthenticateForm"}
 # Roles that may open no work or admin page until they have set up TOTP (accounts.mfa).
@@ -278,5 +280,5 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
