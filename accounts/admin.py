@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from .models import ApiToken, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -35,3 +35,15 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "full_name", "password1", "password2"]}),
     ]
     filter_horizontal = ["groups", "user_permissions"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Tokens are made and revoked by their owners (or `issue_api_token`), audited; the admin only looks."""
+
+    list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at",
+                    "revoked_reason"]
+    list_filter = ["revoked_reason"]
+    search_fields = ["user__email", "name", "prefix"]
+    list_select_related = ["user"]
+    exclude = ["key_hash"]

@@ -232,7 +232,6 @@ def account_signals_connect() -> None:
                                            dispatch_uid=f"registry.audit.{name}")
 
     def email_confirmed(sender, request=None, email_address=None, **kwargs):
-        account_event_record(user=email_address.user, action="user.email_confirm",
-                             data={"email": email_address.email})
+        account_event_record(user=email_address.user, action="user.email_confirm")
 
     account_signals.email_confirmed.connect(email_confirmed, weak=False, dispatch_uid="registry.audit.email_confirmed")

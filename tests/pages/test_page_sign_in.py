@@ -166,3 +166,37 @@ def test_lockout_success_resets_the_account_count(client, vendor_member, setting
     client.post(reverse("account_logout"))
     sign_in(client, vendor_member.email, "wrong-password")
     assert sign_in(client, vendor_member.email).status_code == 302
+
+
+# Password reset -------------------------------------------------------------------------------
+
+def test_password_reset_answers_alike_and_ends_tokens(client, buyer_with_token):
+    import re
+
+    from django.core import mail
+
+    from accounts.tokens import api_token_check
+
+    user, key = buyer_with_token
+    mail.outbox.clear()
+    known = client.post(reverse("account_reset_password"), {"email": user.email})
+    unknown = client.post(reverse("account_reset_password"), {"email": "khong.co@ai.vn"})
+    assert known.status_code == unknown.status_code == 302 and known["Location"] == unknown["Location"]
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert "không có tài khoản nào" in by_address["khong.co@ai.vn"].body
+    link = re.search(r"http://testserver(/accounts/password/reset/key/\S+/)", by_address[user.email].body).group(1)
+    response = client.get(link, follow=True)
+    form_url = response.redirect_chain[-1][0] if response.redirect_chain else link
+    response = client.post(form_url, {"password1": "mot-mat-khau-moi-2026", "password2": "mot-mat-khau-moi-2026"})
+    assert response.status_code == 302
+    assert api_token_check(key).reason == "revoked"
+    assert sign_in(client, user.email, "mot-mat-khau-moi-2026").status_code == 302
+    assert AuditEntry.objects.filter(action="user.password_reset", object_id=str(user.pk)).exists()
+
+
+@pytest.fixture
+def buyer_with_token(roles_ready):
+    from tests.factories import api_token_key
+
+    user = UserFactory(role="procurement")
+    return user, api_token_key(user)
