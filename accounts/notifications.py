@@ -16,8 +16,10 @@ def email_render(*, template: str, context: dict, language: str) -> tuple[str, s
     return subject, body
 
 
-def email_send(*, user_ids: list[int], extra_addresses: list[str] | None = None, template: str, context: dict) -> int:
-    """Send one message per recipient, each rendered in that recipient's preferred language."""
+def email_send(*, user_ids: list[int], extra_addresses: list[str] | None = None, template: str, context: dict,
+               language: str | None = None) -> int:
+    """Send one message per recipient, each rendered in that recipient's preferred language; addresses
+    without an account get `language` (the one they chose on a form), else the site's."""
     users = get_user_model().objects.filter(pk__in=user_ids, is_active=True)
     sent = 0
     for user in users:
@@ -25,7 +27,7 @@ def email_send(*, user_ids: list[int], extra_addresses: list[str] | None = None,
         EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
         sent += 1
     for address in extra_addresses or []:
-        subject, body = email_render(template=template, context=context, language=settings.LANGUAGE_CODE)
+        subject, body = email_render(template=template, context=context, language=language or settings.LANGUAGE_CODE)
         EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [address]).send()
         sent += 1
     return sent

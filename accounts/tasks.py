@@ -4,8 +4,10 @@ from .notifications import email_send
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
-def email_send_task(self, user_ids: list[int], template: str, context: dict, extra_addresses=None) -> int:
+def email_send_task(self, user_ids: list[int], template: str, context: dict, extra_addresses=None,
+                    language=None) -> int:
     try:
-        return email_send(user_ids=user_ids, extra_addresses=extra_addresses, template=template, context=context)
+        return email_send(user_ids=user_ids, extra_addresses=extra_addresses, template=template, context=context,
+                          language=language)
     except OSError as exc:  # SMTP down: retry with backoff rather than lose the notice
         raise self.retry(exc=exc, countdown=30 * 2**self.request.retries) from exc

@@ -1,10 +1,13 @@
+from allauth.account import views as allauth_views
 from django.urls import path
 
 from . import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("", views.overview, name="overview"),
+    # the names the site used before allauth; the same paths and views as account_login / account_logout
+    path("login/", allauth_views.login, name="login"),
+    path("logout/", allauth_views.logout, name="logout"),
     path("home/", views.home, name="home"),
 ]

@@ -1,8 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 import config.converters  # noqa: F401  (registers <id:...> before any app's routes are read)
 from config import views
+
+# The admin signs in through the site's sign-in (lockout, second factor), never its own form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
@@ -11,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
     path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
     path("work/", include("certification.urls")),
     path("", include("registry.urls")),
 ]

@@ -6,9 +6,11 @@ import re
 from django import forms
 from django.conf import settings
 from django.utils.formats import number_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from accounts.choices import Language
+from accounts.choices import TOKEN_LIFETIMES, Language
 from registry.choices import Province
 from registry.models import Vendor
 
@@ -119,3 +121,23 @@ def form_errors_apply(form: forms.Form, details: dict, *, aliases: dict | None =
         name = aliases.get(field, field)
         for message in messages if isinstance(messages, list | tuple) else [messages]:
             form.add_error(name if name in form.fields else None, str(message))
+
+
+_days_label = lazy(lambda days: ngettext("%(days)d day", "%(days)d days", days) % {"days": days}, str)
+
+
+class ApiTokenForm(forms.Form):
+    """Shape only; the service checks the name and the lifetime again and owns the limits."""
+
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           help_text=_("What the token is for, e.g. 'Procurement system of the ministry'."))
+    lifetime_days = forms.TypedChoiceField(
+        label=_("Valid for"), coerce=int, initial=TOKEN_LIFETIMES[0],
+        choices=[(days, _days_label(days)) for days in sorted(TOKEN_LIFETIMES)])
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    confirm = forms.BooleanField(label=_("I understand that my account is closed for good and that I cannot "
+                                         "sign in with it again."))

@@ -4,8 +4,10 @@ same transaction; notifications and PDF rendering are enqueued after commit."""
 import datetime
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
@@ -333,27 +335,20 @@ def certificate_flag_for_review(*, certificate: Certificate, reason: str, data: 
 
 # Vendor self-registration and verification -----------------------------------------------------
 
-def _registration_conflicts(*, email: str, tax_code: str) -> tuple[str | None, dict]:
-    """The first conflict's code and field errors for an e-mail or tax code already in use."""
-
-    code, details = None, {}
-    if email and get_user_model().objects.filter(email__iexact=email).exists():
-        code = "email_taken"
-        details["email"] = [str(_("An account with this e-mail address already exists. Sign in instead."))]
-    if tax_code and Vendor.objects.filter(tax_code=tax_code).exists():
-        code = code or "tax_code_taken"
-        # Never attach a stranger to an existing company: its members or the certification body decide.
-        details["tax_code"] = [str(_(
-            "A company with this tax code is already registered. Ask the certification body to add you "
-            "to your company's account."
-        ))]
-    return code, details
+def _registration_known(*, email: str, tax_code: str) -> tuple[bool, Vendor | None]:
+    """Whether the e-mail already has an account, and the vendor already registered with the tax code."""
+    email_known = bool(email) and get_user_model().objects.filter(email__iexact=email).exists()
+    vendor = Vendor.objects.filter(tax_code=tax_code).first() if tax_code else None
+    return email_known, vendor
 
 
 def user_create(*, email: str, password: str | None, full_name: str = "", language: str = "vi",
-                role: str | None = None, actor=None, superuser: bool = False, data: dict | None = None):
+                role: str | None = None, actor=None, superuser: bool = False, data: dict | None = None,
+                email_verified: bool = True):
     """Create an account with its role and the `user.create` audit entry (inside the caller's
-    transaction when there is one). Staff also get the admin site; a superuser gets everything."""
+    transaction when there is one). Staff also get the admin site; a superuser gets everything.
+    An account the certification body creates has its address verified; a self-registered one
+    (email_verified=False) signs in only after following the link sent to it."""
     user_model = get_user_model()
     with transaction.atomic():
         if superuser:
@@ -364,6 +359,7 @@ def user_create(*, email: str, password: str | None, full_name: str = "", langua
                                                   preferred_language=language, is_staff=(role == Role.STAFF))
         if role:
             user_role_add(user, role)
+        EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=email_verified)
         audit_append(actor=actor, action="user.create", obj=user,
                      after={"email": user.email, "roles": [role] if role else [], "is_staff": user.is_staff,
                             "is_superuser": user.is_superuser}, data=data or {})
@@ -413,13 +409,26 @@ def user_roles_set(*, user, roles: list[str], actor):
     return user
 
 
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    """What vendor_register did. The page answers the same for every outcome: whether an e-mail or a
+    tax code is already known is told only by e-mail, to the people it concerns."""
+
+    user: object | None  # the new account, or None when nothing was created
+
+
 def vendor_register(
     *, email: str, password: str, full_name: str, language: str, legal_name: str, tax_code: str,
     province: str = "", name_en: str = "", address: str = "", website: str = "", security_contact_email: str = "",
-):
-    """Self-registration of a new vendor: the user, their vendor role, the (unverified) vendor and the
-    membership, in one transaction. Every problem is reported per field and nothing is created; an
-    existing tax code is refused, never joined, because only the company or staff may add members."""
+) -> RegistrationOutcome:
+    """Self-registration of a new vendor: the user (address not yet verified), their vendor role, the
+    (unverified) vendor and the membership, in one transaction. Input that is wrong in itself is
+    reported per field and nothing is created.
+
+    An e-mail that already has an account, or a tax code already registered, creates nothing and is
+    not reported to the caller (that would tell anyone who is registered): the address's owner is
+    told by e-mail that they already have an account; for a known company, the registrant is told
+    to ask its members or the certification body, and the company's members are told of the attempt."""
     from django.contrib.auth.password_validation import validate_password
 
     from accounts.choices import Language
@@ -433,7 +442,7 @@ def vendor_register(
         province=province or "", address=(address or "").strip(), website=(website or "").strip(),
         security_contact_email=(security_contact_email or "").strip(),
     )
-    code, details = _registration_conflicts(email=email, tax_code=tax_code)
+    details: dict = {}
     if language not in Language.values:
         details.setdefault("language", []).append(str(_("Choose Vietnamese or English.")))
     try:
@@ -453,21 +462,48 @@ def vendor_register(
         details.setdefault("password", []).extend(exc.messages)
     if details:
         raise ApplicationError(_("The registration could not be accepted; see the marked fields."),
-                               code=code or "invalid", details=details)
+                               code="invalid", details=details)
+    email_known, known_vendor = _registration_known(email=email, tax_code=tax_code)
+    if email_known or known_vendor is not None:
+        make_password(password)  # the same work as a registration, so the answer takes as long
+        _registration_known_notify(email=email, email_known=email_known, vendor=known_vendor, language=language)
+        return RegistrationOutcome(user=None)
     try:
         with transaction.atomic():
             user = user_create(email=email, password=password, full_name=user.full_name, language=language,
-                               role=Role.VENDOR, data={"source": "registration"})
+                               role=Role.VENDOR, data={"source": "registration"}, email_verified=False)
             vendor.save()
             VendorMembership.objects.create(user=user, vendor=vendor)
             audit_append(actor=user, action="vendor.register", obj=vendor,
                          after=snapshot(vendor, VENDOR_FIELDS), data={"user": user.email})
-    except IntegrityError as exc:
+    except IntegrityError:
         # Someone registered the same e-mail or tax code between the checks and the insert.
-        code, details = _registration_conflicts(email=email, tax_code=tax_code)
-        raise ApplicationError(_("The registration could not be accepted; see the marked fields."),
-                               code=code or "invalid", details=details) from exc
-    return user
+        email_known, known_vendor = _registration_known(email=email, tax_code=tax_code)
+        _registration_known_notify(email=email, email_known=email_known, vendor=known_vendor, language=language)
+        return RegistrationOutcome(user=None)
+    return RegistrationOutcome(user=user)
+
+
+def _registration_known_notify(*, email: str, email_known: bool, vendor: Vendor | None, language: str) -> None:
+    """Tell the people concerned by a registration that could not go ahead (after any commit)."""
+    from accounts.tasks import email_send_task
+
+    messages = []
+    if email_known:
+        owner_id = get_user_model().objects.get(email__iexact=email).pk
+        messages.append(([owner_id], [], "registration_email_known", {}))
+    elif vendor is not None:
+        messages.append(([], [email], "registration_tax_code_known",
+                         {"legal_name": vendor.legal_name, "tax_code": vendor.tax_code}))
+    if vendor is not None:
+        member_ids = list(VendorMembership.objects.filter(vendor=vendor, user__is_active=True)
+                          .exclude(user__email__iexact=email).values_list("user_id", flat=True))
+        if member_ids:
+            messages.append((member_ids, [], "registration_vendor_attempt",
+                             {"legal_name": vendor.legal_name, "tax_code": vendor.tax_code, "email": email}))
+    for user_ids, addresses, template, context in messages:
+        transaction.on_commit(lambda u=user_ids, a=addresses, t=template, c=context: email_send_task.delay(
+            u, t, c, extra_addresses=a, language=language))
 
 
 def vendor_verify(*, vendor: Vendor, actor, operator: str = "") -> Vendor:

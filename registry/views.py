@@ -3,13 +3,14 @@ bulk status checks and the certificate PDF. Thin: selectors read, templates rend
 
 from datetime import datetime
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -178,7 +179,10 @@ def certificate_pdf(request, serial: str):
 
 
 def vendor_register_view(request):
-    """A company registers itself and its first member; staff verify the company afterwards."""
+    """A company registers itself and its first member; staff verify the company afterwards.
+
+    Every accepted form gets the same answer, whether or not the e-mail or the tax code was already
+    known (the service tells the people concerned by e-mail), so the page reveals no one's account."""
     if request.user.is_authenticated and request.method != "POST":
         return redirect("accounts:home")
     form = VendorRegistrationForm(request.POST or None)
@@ -187,15 +191,25 @@ def vendor_register_view(request):
         status = 400
         if form.is_valid():
             try:
-                user = vendor_register(**form.service_kwargs())
+                outcome = vendor_register(**form.service_kwargs())
             except ApplicationError as exc:
                 form_errors_apply(form, exc.details, aliases={"password": "password1", "preferred_language": "language"})
                 if not exc.details:
                     messages.error(request, exc.message)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _(
-                    "Your account and your company are registered. The certification body's staff will verify "
-                    "the company; meanwhile you can already describe your products."))
-                return redirect("certification:vendor_dashboard")
+                if outcome.user is not None:
+                    address = EmailAddress.objects.get_primary(outcome.user)
+                    with translation.override(outcome.user.preferred_language):
+                        address.send_confirmation(request, signup=True)
+                return redirect("registry:vendor_register_done")
     return render(request, "registry/vendor_register.html", {"form": form}, status=status)
+
+
+def vendor_register_done(request):
+    """The one answer to every accepted registration: check your mailbox."""
+    return render(request, "registry/vendor_register_done.html")
+
+
+def privacy_notice(request):
+    """How the registry processes personal data (Decree 13/2023/ND-CP), in the reader's language."""
+    return render(request, "registry/privacy_notice.html", {"privacy_contact": settings.PRIVACY_CONTACT_EMAIL})

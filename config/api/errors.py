@@ -11,6 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.api.authentication import LockedOut
 from config.errors import ApplicationError
 
 _DRF_CODES = {
@@ -26,6 +27,7 @@ _DRF_CODES = {
 }
 # Exceptions whose code says more than their status does.
 _EXCEPTION_CODES = {
+    LockedOut: "locked_out",
     exceptions.ParseError: "parse_error",
     exceptions.AuthenticationFailed: "authentication_failed",
 }
@@ -69,6 +71,11 @@ def exception_handler(exc, context):
             wait = max(int(exc.wait or 0), 1)
             message = ngettext("Too many requests. Try again in %(seconds)d second.",
                                "Too many requests. Try again in %(seconds)d seconds.", wait) % {"seconds": wait}
+            if isinstance(exc, LockedOut):
+                message = ngettext(
+                    "Too many failed attempts to authenticate from your address. Try again in %(seconds)d second.",
+                    "Too many failed attempts to authenticate from your address. Try again in %(seconds)d seconds.",
+                    wait) % {"seconds": wait}
             details = {"retry_after": wait}
     code = next((c for cls, c in _EXCEPTION_CODES.items() if isinstance(exc, cls)), None)
     code = code or _DRF_CODES.get(response.status_code, "error")

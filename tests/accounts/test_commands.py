@@ -3,9 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ApiToken, User
 from accounts.roles import user_roles
 from registry.models import Vendor, VendorMembership
 from tests.factories import UserFactory, VendorFactory
@@ -116,16 +115,31 @@ def test_create_user_invalid_vendor_name_rolls_back_the_user():
     assert not AuditEntry.objects.exists()
 
 
-def test_issue_api_token_prints_token_last_and_is_stable(roles_ready):
+def test_issue_api_token_prints_a_new_hashed_token_last(roles_ready):
+    from accounts.tokens import api_token_check, api_token_key_hash
+
     user = UserFactory(email="api@example.vn", role="procurement")
-    first = run("issue_api_token", "API@example.vn").strip().splitlines()
-    token = Token.objects.get(user=user)
-    assert first[-1] == token.key
-    second = run("issue_api_token", "api@example.vn").strip().splitlines()
-    assert second[-1] == token.key
-    assert Token.objects.count() == 1
+    first = run("issue_api_token", "API@example.vn").strip().splitlines()[-1]
+    token = ApiToken.objects.get(user=user)
+    assert token.key_hash == api_token_key_hash(first) and first not in token.key_hash
+    assert api_token_check(first).token == token
+    assert (token.expires_at - token.created_at).days == 365
+    # stored hashed, so it cannot be printed again: a second run issues another token
+    second = run("issue_api_token", "api@example.vn", "--days", "30").strip().splitlines()[-1]
+    assert second != first and ApiToken.objects.filter(user=user).count() == 2
     entries = AuditEntry.objects.filter(action="api_token.issue")
-    assert entries.count() == 1 and token.key not in str(entries.get().data)
+    assert entries.count() == 2 and all(first not in str(e.after) + str(e.data) for e in entries)
+    assert entries.first().actor_repr == "manage.py issue_api_token"
+
+
+def test_issue_api_token_for_mfa_roles_needs_no_second_factor(roles_ready, api_client):
+    user = UserFactory(email="lab@example.vn", role="evaluator", mfa=False)
+    key = run("issue_api_token", "lab@example.vn").strip().splitlines()[-1]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api_client.get("/api/v1/applications/").status_code == 200
+    from allauth.mfa.models import Authenticator
+
+    assert not Authenticator.objects.filter(user=user).exists()
 
 
 def test_issue_api_token_unknown_or_inactive_user():
@@ -134,4 +148,4 @@ def test_issue_api_token_unknown_or_inactive_user():
     UserFactory(email="gone@example.vn", is_active=False)
     with pytest.raises(CommandError, match="deactivated"):
         run("issue_api_token", "gone@example.vn")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()

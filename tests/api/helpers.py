@@ -6,13 +6,12 @@ API = "/api/v1/"
 
 def auth(client, user):
     """Send the user's token on every following request of this client (None: anonymous)."""
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token_key
 
     if user is None:
         client.credentials()
     else:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(user)}")
     return client
 
 

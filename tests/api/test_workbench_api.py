@@ -663,10 +663,10 @@ def test_workbench_api_schema_lists_the_workbench(anon):
 
 
 def test_workbench_api_detail_gated_until_independence(api_client, with_artifacts, journey, evaluator):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token_key
 
     app = journey(with_artifacts, "in_evaluation")
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=evaluator).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(evaluator)}")
     response = api_client.get(f"/api/v1/applications/{app.pk}/")
     assert response.status_code == 403 and response.json()["error"]["code"] == "independence_required"
     assert api_client.post(f"/api/v1/applications/{app.pk}/independence/", {}, format="json").status_code == 201
@@ -677,16 +677,14 @@ def test_workbench_api_artifact_download(api_client, with_artifacts, journey, ev
     import base64
     import hashlib
 
-    from rest_framework.authtoken.models import Token
-
-    from tests.factories import PDF_BYTES
+    from tests.factories import PDF_BYTES, api_token_key
 
     app = journey(with_artifacts, "in_evaluation")
     guide = app.artifacts.get(kind="user_guide")
     url = f"/api/v1/applications/{app.pk}/artifacts/{guide.pk}/download/"
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_vendor_member).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(other_vendor_member)}")
     assert api_client.get(url).status_code == 404
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=evaluator).key}")
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_key(evaluator)}")
     assert api_client.get(url).json()["error"]["code"] == "independence_required"
     assert api_client.post(f"/api/v1/applications/{app.pk}/independence/").status_code == 201
     response = api_client.get(url)

@@ -2,14 +2,17 @@
 
 
 import factory
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.mfa import user_mfa_required, user_totp_activate
 from accounts.models import User
 from accounts.roles import user_role_add
 from registry.choices import Category, RequirementMethod
 from registry.models import Product, ProductVersion, Requirement, Scheme, Vendor, VendorMembership
 
+TEST_TOTP_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 
 def pdf_bytes(*objects: bytes) -> bytes:
     """A PDF of the given objects (object 1 the catalogue) with a correct cross-reference table."""
@@ -45,6 +48,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         if extracted:
             user_role_add(self, extracted)
         self.save()
+        EmailAddress.objects.get_or_create(user=self, email=self.email, defaults={"primary": True, "verified": True})
+
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        """Roles that must use TOTP get it (secret TEST_TOTP_SECRET) unless mfa=False is passed."""
+        if extracted is not False and user_mfa_required(self):
+            user_totp_activate(user=self, secret=TEST_TOTP_SECRET)
 
 
 class VendorFactory(factory.django.DjangoModelFactory):
@@ -150,3 +160,21 @@ def installer_bytes(size: int = 4096) -> bytes:
     return b"\x7fELF\x02\x01\x01" + b"\x00" * 9 + bytes(range(256)) * (size // 256)
 
 
+
+
+def api_token_key(user, *, days: int = 90, **fields) -> str:
+    """A usable API token for `user` (made directly, without the audited service) and its key. It counts
+    as just used, so a test's first request does not also pay for recording the first use."""
+    import datetime
+
+    from django.utils import timezone
+
+    from accounts.models import ApiToken
+    from accounts.tokens import api_token_key_hash, api_token_key_new
+
+    key = api_token_key_new()
+    fields.setdefault("expires_at", timezone.now() + datetime.timedelta(days=days))
+    fields.setdefault("last_used_at", timezone.now())
+    ApiToken.objects.create(user=user, name=fields.pop("name", "test"), prefix=key[:8],
+                            key_hash=api_token_key_hash(key), **fields)
+    return key

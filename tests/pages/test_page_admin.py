@@ -13,9 +13,13 @@ EVIDENCE = [
 
 @pytest.fixture
 def admin_user(roles_ready):
+    from accounts.mfa import user_totp_activate
     from accounts.models import User
+    from tests.factories import TEST_TOTP_SECRET
 
-    return User.objects.create_superuser("admin@cert.gov.vn", "correct-horse-battery")
+    user = User.objects.create_superuser("admin@cert.gov.vn", "correct-horse-battery")
+    user_totp_activate(user=user, secret=TEST_TOTP_SECRET)  # the admin site requires a second factor
+    return user
 
 
 @pytest.mark.parametrize("app_label, model", EVIDENCE)

@@ -18,7 +18,7 @@ def _post(client, url, data, *, expect=302, **kwargs):
 
 def test_page_journey_vendor_to_public_certificate(client, scheme, vendor_member, staff, evaluator, certifier):
     # Vendor signs in with the e-mail form and lands on the vendor desk.
-    response = client.post(reverse("accounts:login"), {"username": vendor_member.email,
+    response = client.post(reverse("accounts:login"), {"login": vendor_member.email,
                                                        "password": "correct-horse-battery"})
     assert response.status_code == 302
     assert client.get(response["Location"], follow=True).redirect_chain[-1][0] == reverse(

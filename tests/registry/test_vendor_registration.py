@@ -1,6 +1,7 @@
 """Vendor self-registration, staff verification and the tax-code lock, through the registry services."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail
 from django.utils import translation
 
@@ -48,7 +49,7 @@ def counts() -> dict:
 
 
 def register(**overrides):
-    return vendor_register(**{**GOOD, **overrides})
+    return vendor_register(**{**GOOD, **overrides}).user
 
 
 def test_vendor_register_creates_user_vendor_membership_role_and_audit(roles_ready):
@@ -95,25 +96,44 @@ def test_vendor_register_invalid_tax_code_gives_the_validator_message(roles_read
     assert "Mã số thuế gồm 10 chữ số" in caught.value.details["tax_code"][0]
 
 
-def test_vendor_register_duplicate_email_changes_nothing(roles_ready):
-    UserFactory(email="giam.doc@antoan.vn")
-    before = counts()
-    with pytest.raises(ApplicationError) as caught:
-        register(tax_code="0399999999")
-    assert caught.value.code == "email_taken" and "email" in caught.value.details
-    assert counts() == before
+def test_vendor_register_new_account_waits_for_its_address_to_be_confirmed(roles_ready):
+    from allauth.account.models import EmailAddress
+
+    user = register()
+    address = EmailAddress.objects.get(user=user)
+    assert address.email == user.email and address.primary and not address.verified
 
 
-def test_vendor_register_existing_tax_code_is_refused_never_joined(roles_ready):
-    existing = VendorFactory(tax_code="0312345678")
+def test_vendor_register_known_email_creates_nothing_and_tells_the_owner(roles_ready, commit):
+    owner = UserFactory(email="giam.doc@antoan.vn", preferred_language="en")
     before = counts()
-    with translation.override("en"), pytest.raises(ApplicationError) as caught:
-        register()
-    assert caught.value.code == "tax_code_taken"
-    assert "certification body to add you" in caught.value.details["tax_code"][0]
+    mail.outbox.clear()
+    with commit():
+        outcome = vendor_register(**{**GOOD, "tax_code": "0399999999"})
+    assert outcome.user is None  # no error: the caller is not told the address is known
+    assert counts() == before and not Vendor.objects.filter(tax_code="0399999999").exists()
+    [message] = mail.outbox
+    assert message.to == [owner.email] and "already have an account" in message.subject
+    assert "/accounts/password/reset/" in message.body
+
+
+def test_vendor_register_known_tax_code_creates_nothing_and_tells_registrant_and_members(roles_ready, commit):
+    existing = VendorFactory(tax_code="0312345678", legal_name="Công ty Cổ phần Đã Có")
+    member = vendor_user(existing, email="chu@daco.vn", preferred_language="vi")
+    before = counts()
+    mail.outbox.clear()
+    with commit():
+        outcome = vendor_register(**{**GOOD, "language": "en"})
+    assert outcome.user is None
     assert counts() == before
-    assert not existing.memberships.exists()
+    assert list(existing.memberships.values_list("user", flat=True)) == [member.pk]  # never joined
     assert not User.objects.filter(email="giam.doc@antoan.vn").exists()
+    by_address = {m.to[0]: m for m in mail.outbox}
+    assert set(by_address) == {"giam.doc@antoan.vn", member.email}
+    registrant = by_address["giam.doc@antoan.vn"]
+    assert "already registered" in registrant.subject and "add you" in registrant.body  # in the form's language
+    assert "đăng ký lại" in by_address[member.email].subject  # the member's own language
+    assert "giam.doc@antoan.vn" in by_address[member.email].body and "0312345678" in by_address[member.email].body
 
 
 def test_vendor_register_branch_tax_code_is_accepted(roles_ready):
@@ -123,6 +143,7 @@ def test_vendor_register_branch_tax_code_is_accepted(roles_ready):
 
 def test_vendor_verify_sets_date_audits_and_emails_members(roles_ready, staff, commit):
     user = register(language="en")
+    EmailAddress.objects.filter(user=user).update(verified=True)
     colleague = vendor_user(vendor_for_user(user), email="ke.toan@antoan.vn", preferred_language="vi")
     vendor = vendor_for_user(user)
     mail.outbox.clear()

@@ -11,7 +11,13 @@ import json
 import unicodedata
 import uuid
 
+from accounts import mfa
+
 DEMO_PASSWORD = "demo-password-2026"
+# Evaluators, certifiers and staff must sign in with a second factor: every demo account of those roles
+# (and the admin) has TOTP with this published secret. Add it to an authenticator app, or print the
+# current code with `manage.py demo_totp EMAIL` (only while DEBUG is on). Never use it for real accounts.
+DEMO_TOTP_SECRET = mfa.DEMO_TOTP_SECRET
 
 # Accounts ---------------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import Role
+from accounts.mfa import user_mfa_required, user_totp_activate
 from accounts.roles import roles_ensure
 from certification.checks import CHECKS
 from certification.choices import FINAL_RESULTS
@@ -120,11 +121,12 @@ class Command(BaseCommand):
     def _user_ensure(self, *, email: str, role: str | None, name: str, language: str, superuser: bool = False):
         User = get_user_model()
         user = User.objects.filter(email__iexact=email).first()
-        if user is not None:
-            return user
-        user = user_create(email=email, password=data.DEMO_PASSWORD, full_name=name, language=language, role=role,
-                           superuser=superuser, data={"source": "seed_demo"})
-        self.created["users"] += 1
+        if user is None:
+            user = user_create(email=email, password=data.DEMO_PASSWORD, full_name=name, language=language,
+                               role=role, superuser=superuser, data={"source": "seed_demo"})
+            self.created["users"] += 1
+        if user_mfa_required(user):
+            user_totp_activate(user=user, secret=data.DEMO_TOTP_SECRET)
         return user
 
     def _accounts(self) -> dict:
@@ -413,7 +415,9 @@ class Command(BaseCommand):
         width = max(len(r[0]) for r in rows)
         role_width = max(len(r[1]) for r in rows)
         self.stdout.write("")
-        self.stdout.write(f"Demo accounts (password for all: {data.DEMO_PASSWORD})")
+        self.stdout.write(f"Demo accounts (password for all: {data.DEMO_PASSWORD}; evaluators, certifiers, staff "
+                          f"and the admin also need a code from TOTP secret {data.DEMO_TOTP_SECRET}, "
+                          "or `manage.py demo_totp EMAIL`)")
         self.stdout.write(f"{'E-mail':<{width}}  {'Role':<{role_width}}  Vendor")
         self.stdout.write(f"{'-' * width}  {'-' * role_width}  {'-' * 40}")
         for email, role, vendor in rows:
