@@ -23,6 +23,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "registry.view_certificateevent", "certification.view_application", "certification.view_applicationevent",
         "certification.view_artifact", "certification.view_caseresult", "certification.view_checkrun",
         "certification.view_assignment", "certification.view_conflictdeclaration", "accounts.view_user",
+        "certification.view_caseresultversion", "certification.view_advisory", "certification.view_finding",
+        "certification.view_sbomcomponent", "registry.view_vendorchangerequest", "registry.view_mvnattestation",
+        "trust.view_auditentry", "accounts.view_apitoken",
     ],
     Role.PROCUREMENT: ["registry.view_certificate"],
 }

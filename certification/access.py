@@ -57,6 +57,17 @@ def application_scope(*, user) -> Q | None:
     return scope
 
 
+def may_apply(user) -> bool:
+    """A vendor's member opens applications for its own product versions."""
+    return bool(user) and user.is_authenticated and user_has_role(user, Role.VENDOR) and \
+        vendor_for_user(user) is not None
+
+
+def may_declare_conflicts(user) -> bool:
+    """Evaluators declare their relations with vendors."""
+    return bool(user) and user.is_authenticated and user_has_role(user, Role.EVALUATOR)
+
+
 @dataclass(frozen=True)
 class ApplicationAccess:
     """What one caller is to one application, and what follows from it. Read-only."""

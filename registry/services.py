@@ -20,10 +20,10 @@ from accounts.roles import user_has_role, user_role_add
 from config.errors import (
     ApplicationError,
     GuardFailed,
-    NotFoundError,
     PermissionDeniedError,
     TransitionNotAllowed,
 )
+from registry.access import certificate_access, product_access, vendor_access
 from registry.choices import Category, CertificateAction, CertificateStatus, Level, ReviewStatus
 from registry.models import (
     Certificate,
@@ -249,7 +249,7 @@ CERTIFICATE_TRANSITIONS: dict[str, CertificateTransition] = {
 
 
 def certificate_available_actions(*, certificate: Certificate, actor) -> list[str]:
-    if not user_has_role(actor, Role.STAFF):
+    if not certificate_access(user=actor).may_change_status:
         return []
     return [a for a, t in CERTIFICATE_TRANSITIONS.items() if not t.system_only and certificate.status in t.sources]
 
@@ -262,8 +262,8 @@ def certificate_transition(*, certificate: Certificate, action: str, actor, reas
     if transition.system_only:
         if actor is not None:
             raise PermissionDeniedError(_("Only the scheduler may expire a certificate."))
-    elif not user_has_role(actor, Role.STAFF):
-        raise PermissionDeniedError(_("Only certification body staff may change a certificate's status."))
+    else:
+        certificate_access(user=actor).require_change()
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
         raise ApplicationError(_("A reason is required for this action."), code="reason_required")
@@ -512,8 +512,8 @@ def vendor_verify(*, vendor: Vendor, actor, operator: str = "") -> Vendor:
 
     `operator` names an operator's command (create_user --verified) acting instead of a staff member.
     """
-    if not operator and not user_has_role(actor, Role.STAFF):
-        raise PermissionDeniedError(_("Only certification body staff may verify a vendor."))
+    if not operator:
+        vendor_access(user=actor, vendor_id=vendor.pk).require_staff(_("Only certification body staff may verify a vendor."))
     by = actor_label(actor) if not operator else f"operator:{operator}"
     with transaction.atomic():
         vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
@@ -546,8 +546,7 @@ def vendor_change_request_create(*, vendor: Vendor, actor, reason: str, legal_na
                                  tax_code: str = "") -> VendorChangeRequest:
     """A vendor's member asks to change the company's legal name or tax code (a renamed or re-registered
     company); nothing changes until staff approve. One request waits at a time."""
-    if vendor_for_user_id(actor) != vendor.pk:
-        raise NotFoundError(_("Not found."))
+    vendor_access(user=actor, vendor_id=vendor.pk).require_member()
     legal_name, tax_code, reason = (legal_name or "").strip(), (tax_code or "").strip(), (reason or "").strip()
     details = {}
     if not reason:
@@ -585,8 +584,8 @@ def vendor_change_request_create(*, vendor: Vendor, actor, reason: str, legal_na
 def vendor_change_request_decide(*, change_request: VendorChangeRequest, actor, approve: bool,
                                  note: str = "") -> VendorChangeRequest:
     """Staff approve (the vendor's identity changes; certificates already issued keep theirs) or reject."""
-    if not user_has_role(actor, Role.STAFF):
-        raise PermissionDeniedError(_("Only certification body staff decide on change requests."))
+    vendor_access(user=actor, vendor_id=change_request.vendor_id).require_staff(
+        _("Only certification body staff decide on change requests."))
     note = (note or "").strip()
     if not approve and not note:
         raise ApplicationError(_("Say why the change is refused."), code="invalid",
@@ -627,8 +626,7 @@ def mvn_attestation_submit(*, product: Product, actor, researched: bool, develop
     a registration, a source-code ownership record...); the mark waits for staff review."""
     from config.uploads import DOCUMENT_TYPES, upload_inspect
 
-    if vendor_for_user_id(actor) != product.vendor_id:
-        raise NotFoundError(_("Not found."))
+    product_access(user=actor, vendor_id=product.vendor_id).require_owner()
     statement = (statement or "").strip()
     if not statement:
         raise ApplicationError(_("Describe how the product was researched, developed and produced in Viet Nam."),
@@ -655,7 +653,7 @@ def mvn_attestation_submit(*, product: Product, actor, researched: bool, develop
 def mvn_attestation_review(*, attestation: MvnAttestation, actor, approve: bool, note: str = "") -> MvnAttestation:
     """Staff review an attestation and its evidence. Approved with all four claims, the product carries the
     mark; rejected (with a reason), it does not. Who reviewed, when and why stay on record."""
-    if not user_has_role(actor, Role.STAFF):
+    if not product_access(user=actor, vendor_id=attestation.product.vendor_id).may_review_mvn:
         raise PermissionDeniedError(_("Only certification body staff review Make in Viet Nam attestations."))
     note = (note or "").strip()
     if not approve and not note:
@@ -680,12 +678,3 @@ def mvn_attestation_review(*, attestation: MvnAttestation, actor, approve: bool,
                      after={"made_in_vietnam": product.made_in_vietnam},
                      data={"attestation": attestation.pk, "note": note})
     return attestation
-
-
-def vendor_for_user_id(user) -> int | None:
-    from registry.selectors import vendor_for_user
-
-    if not user_has_role(user, Role.VENDOR):
-        return None
-    vendor = vendor_for_user(user)
-    return vendor.pk if vendor else None

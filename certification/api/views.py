@@ -13,7 +13,12 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from certification.access import application_access_get, application_light_queryset
+from certification.access import (
+    application_access_get,
+    application_light_queryset,
+    may_apply,
+    may_declare_conflicts,
+)
 from certification.api.filtersets import (
     ApplicationFilterSet,
     ConflictFilterSet,
@@ -88,6 +93,7 @@ from config.api.schema import (
 )
 from config.api.uploads import LimitedUploadMixin
 from config.downloads import stored_file_response
+from config.errors import PermissionDeniedError
 
 
 @extend_schema_view(
@@ -109,6 +115,8 @@ class ApplicationListView(generics.ListCreateAPIView):
         return application_list(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
+        if not may_apply(request.user):  # deny before reading the input
+            raise PermissionDeniedError(_("Only a vendor's members may apply for certification."))
         serializer = ApplicationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -161,7 +169,9 @@ class ApplicationArtifactView(ApplicationScopedMixin, LimitedUploadMixin, APIVie
         tags=["applications"],
     )
     def post(self, request, pk: int):
-        app = self.get_application()
+        access = self.get_access()
+        access.require(access.is_vendor, _("Only the vendor's members upload its artifacts."))
+        app = access.application
         serializer = ArtifactUploadSerializer(data=self.upload_data(request))
         serializer.is_valid(raise_exception=True)
         artifact = artifact_upload(application=app, actor=request.user, **serializer.validated_data)
@@ -208,7 +218,10 @@ class ApplicationCaseView(ApplicationScopedMixin, APIView):
         tags=["applications"],
     )
     def put(self, request, pk: int, requirement_code: str):
-        app = self.get_application()
+        access = self.get_access()
+        access.require(access.is_assigned_evaluator,
+                       _("Only an evaluator assigned to this application may record results."))
+        app = access.application
         serializer = CaseResultInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case_result_record(application=app, requirement_code=requirement_code, actor=request.user,
@@ -241,6 +254,8 @@ class ConflictListView(generics.ListCreateAPIView):
         return conflict_list(user=self.request.user)
 
     def create(self, request, *args, **kwargs):
+        if not may_declare_conflicts(request.user):
+            raise PermissionDeniedError(_("Only evaluators declare conflicts of interest."))
         serializer = ConflictInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         # the new row already carries the evaluator and vendor objects the serializer reads
@@ -297,7 +312,10 @@ class ClarificationListView(ApplicationScopedMixin, generics.ListCreateAPIView):
         return context
 
     def create(self, request, *args, **kwargs):
-        app = self.get_application()
+        access = self.get_access()
+        access.require(access.may_ask or access.may_reply,
+                       _("Only the vendor, the assigned evaluators and staff reply to questions."))
+        app = access.application
         serializer = ClarificationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -321,7 +339,10 @@ class EvidenceUploadView(ApplicationScopedMixin, LimitedUploadMixin, APIView):
         tags=["workbench"],
     )
     def post(self, request, pk: int, requirement_code: str):
-        app = self.get_application()
+        access = self.get_access()
+        access.require(access.is_assigned_evaluator,
+                       _("Only an evaluator assigned to this application may attach evidence."))
+        app = access.application
         serializer = EvidenceUploadSerializer(data=self.upload_data(request))
         serializer.is_valid(raise_exception=True)
         item = evidence_file_attach(application=app, requirement_code=requirement_code, actor=request.user,
@@ -433,6 +454,7 @@ class ClarificationCloseView(ApplicationScopedMixin, APIView):
     )
     def post(self, request, pk: int, clarification_id: int):
         access = self.get_access()
+        access.require(access.may_close_question, _("Only the assigned evaluators and staff close questions."))
         serializer = ClarificationCloseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         question = clarification_get(application=access.application, pk=clarification_id)
@@ -455,7 +477,10 @@ class CaseDeviationView(ApplicationScopedMixin, APIView):
         tags=["applications"],
     )
     def post(self, request, pk: int, requirement_code: str):
-        app = self.get_application()
+        access = self.get_access()
+        access.require(access.may_decide, _("Only a certifier who took no part in the evaluation records a "
+                                            "deviation."))
+        app = access.application
         serializer = CaseDeviationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case_deviation_record(application=app, requirement_code=requirement_code, actor=request.user,

@@ -14,8 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import actor_label
 from accounts.choices import Role
-from accounts.roles import user_has_role
-from certification.access import application_access, application_base_queryset
+from certification.access import application_access, application_base_queryset, may_apply
 from certification.checks.runs import _check_runs_enqueue, check_run_requeue
 from certification.choices import EVALUATOR_RESULTS, FINAL_RESULTS, CheckRunStatus
 from certification.choices import ApplicationAction as A
@@ -61,9 +60,9 @@ def application_lock(application_id: int):
 
 def application_create(*, actor, product_version: ProductVersion, scheme: Scheme, level: str) -> Application:
     """Open a draft for one of the caller's own product versions against the current scheme version."""
-    vendor = vendor_for_user(actor)
-    if vendor is None or not user_has_role(actor, Role.VENDOR):
+    if not may_apply(actor):
         raise PermissionDeniedError(_("Only a vendor's members may apply for certification."))
+    vendor = vendor_for_user(actor)
     if product_version.product.vendor_id != vendor.pk:
         raise NotFoundError(_("Not found."))
     if not scheme.is_current:

@@ -7,9 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import actor_label
-from accounts.choices import Role
-from accounts.roles import user_has_role
-from certification.access import application_access
+from certification.access import application_access, may_declare_conflicts
 from certification.models import (
     Application,
     Clarification,
@@ -43,7 +41,7 @@ def conflict_reason(*, evaluator, vendor_id: int) -> str | None:
 
 
 def conflict_declare(*, evaluator, vendor, relation: str, started_on, ended_on=None, note: str = ""):
-    if not user_has_role(evaluator, Role.EVALUATOR):
+    if not may_declare_conflicts(evaluator):
         raise PermissionDeniedError(_("Only evaluators declare conflicts of interest."))
     if ended_on and ended_on < started_on:
         raise ApplicationError(_("The end date is before the start date."), code="invalid")

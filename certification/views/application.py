@@ -200,6 +200,7 @@ def application_action(request, access):
 @application_page(details=False)
 def artifact_upload_view(request, access):
     pk = access.application.pk
+    access.require(access.is_vendor, _("Only the vendor's members upload its artifacts."))
     form = ArtifactUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose the kind of document and a file to upload."))

@@ -54,17 +54,19 @@ def application_page(*, details: bool = True):
         def wrapped(request, pk: int, *args, **kwargs):
             try:
                 access = application_access_full(user=request.user, pk=pk, details=details)
+                return view(request, access, *args, **kwargs)
             except NotFoundError as exc:
                 raise Http404(str(exc.message)) from exc
             except PermissionDeniedError as exc:
+                # refused, and nothing changed: the application page says why (and asks for the statement
+                # of independence where that is what is missing)
                 messages.warning(request, exc.message)
-                if request.method == "POST":  # refused, and nothing changed: show the statement it needs
-                    from certification.views.application import _application_render
+                if request.method != "POST" and exc.code == "independence_required":
+                    return redirect("certification:application_detail", pk=pk)
+                from certification.views.application import _application_render
 
-                    access = application_access_full(user=request.user, pk=pk, details=False)
-                    return _application_render(request, access, status=exc.status_code)
-                return redirect("certification:application_detail", pk=pk)
-            return view(request, access, *args, **kwargs)
+                access = application_access_full(user=request.user, pk=pk, details=False)
+                return _application_render(request, access, status=exc.status_code)
         return wrapped
     return decorator
 

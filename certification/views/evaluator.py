@@ -84,6 +84,8 @@ def case_score(request, access, code: str):
     case = _case_or_404(access, code)
     if request.method != "POST":
         return render(request, "certification/case_score.html", _case_context(request, access, case))
+    access.require(access.is_assigned_evaluator,
+                   _("Only an evaluator assigned to this application may record results."))
     form = CaseResultForm(request.POST)
     if not form.is_valid():
         return render(request, "certification/case_score.html", _case_context(request, access, case, form),
@@ -112,6 +114,7 @@ def case_score(request, access, code: str):
 def case_deviation_view(request, access, code: str):
     """A certifier free of the evaluation records a justified deviation from a case's result."""
     case = _case_or_404(access, code)
+    access.require(access.may_decide, _("Only a certifier who took no part in the evaluation records a deviation."))
     form = CaseDeviationForm(request.POST)
     try:
         if not form.is_valid():
@@ -131,6 +134,8 @@ def case_deviation_view(request, access, code: str):
 @application_page()
 def evidence_attach_view(request, access, code: str):
     case = _case_or_404(access, code)
+    access.require(access.is_assigned_evaluator,
+                   _("Only an evaluator assigned to this application may attach evidence."))
     form = EvidenceFileForm(request.POST, request.FILES)
     try:
         if not form.is_valid():

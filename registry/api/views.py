@@ -9,11 +9,10 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.choices import Role
-from accounts.roles import user_has_role
 from config.api.parsers import JSONParser
 from config.api.schema import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH, ErrorSerializer
 from config.errors import NotFoundError, PayloadTooLarge, PermissionDeniedError
+from registry.access import caller_vendor_id, certificate_access
 from registry.api.filtersets import CertificateFilterSet, ProductFilterSet
 from registry.api.serializers import (
     CertificateActionSerializer,
@@ -52,10 +51,9 @@ from registry.services import (
 
 def caller_vendor(user) -> Vendor:
     """The caller's own vendor; records are only ever created under it."""
-    vendor = vendor_for_user(user)
-    if vendor is None or not user_has_role(user, Role.VENDOR):
+    if caller_vendor_id(user) is None:
         raise PermissionDeniedError(_("Only a vendor's members may do this."))
-    return vendor
+    return vendor_for_user(user)
 
 
 class PublicReadMixin:
@@ -156,8 +154,8 @@ class VendorMeView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _vendor(self, request) -> Vendor:
-        vendor = vendor_for_user(request.user)
-        if vendor is None or not user_has_role(request.user, Role.VENDOR):
+        vendor = vendor_for_user(request.user) if caller_vendor_id(request.user) is not None else None
+        if vendor is None:
             raise NotFoundError(_("Your account is not linked to a vendor."))
         return vendor
 
@@ -247,6 +245,7 @@ class CertificateActionView(APIView):
     )
     def post(self, request, serial: str):
         certificate = certificate_get(serial=serial)
+        certificate_access(user=request.user).require_change()  # deny before reading the input
         serializer = CertificateActionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         certificate = certificate_transition(certificate=certificate, actor=request.user, **serializer.validated_data)
