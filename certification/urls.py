@@ -1,7 +1,7 @@
 from django.urls import path
 
 from certification.reports import views as report_views
-from certification.views import application, certifier, evaluator, staff, vendor
+from certification.views import application, certifier, evaluator, outbox, staff, vendor
 
 app_name = "certification"
 urlpatterns = [
@@ -29,5 +29,7 @@ urlpatterns = [
     path("certifier/", certifier.certifier_queue, name="certifier_queue"),
     path("staff/", staff.staff_queue, name="staff_queue"),
     path("staff/vendors/<int:pk>/verify/", staff.vendor_verify_view, name="vendor_verify"),
+    path("staff/outbox/<int:pk>/resend/", outbox.outbox_resend_view, name="outbox_resend"),
+    path("staff/outbox/resend-failed/", outbox.outbox_resend_failed_view, name="outbox_resend_failed"),
     path("certificates/<str:serial>/actions/", staff.certificate_action, name="certificate_action"),
 ]

@@ -18,6 +18,7 @@ from certification.process.selectors import (
     application_list,
 )
 from certification.views.common import _safe_next, role_required
+from certification.views.outbox import outbox_context
 from config.errors import ApplicationError
 from registry.models import Certificate, Vendor
 from registry.selectors import certificate_list
@@ -60,6 +61,7 @@ def _staff_context(request) -> dict:
         "page_obj": page_obj,
         "certificate_rows": rows,
         "posted": request.POST if request.method == "POST" else {},
+        **outbox_context(),
     }
 
 

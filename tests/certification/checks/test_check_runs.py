@@ -9,6 +9,7 @@ from certification.choices import CheckRunStatus
 from certification.models import CheckRun
 from certification.process.services import application_transition
 from certification.tasks import check_run_execute_task
+from trust.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -62,15 +63,18 @@ def test_check_run_execute_is_idempotent(submitted):
     assert run.executions == 1
 
 
-def test_check_runs_sweep_reenqueues_stale_runs(submitted):
+def test_check_runs_sweep_reenqueues_stale_runs(submitted, commit):
     run = CheckRun.objects.filter(application=submitted).first()
     CheckRun.objects.filter(pk=run.pk).update(status=CheckRunStatus.RUNNING,
                                               started_at=timezone.now() - timedelta(hours=1))
     fresh = CheckRun.objects.exclude(pk=run.pk).first()
     CheckRun.objects.filter(pk=fresh.pk).update(status=CheckRunStatus.QUEUED, enqueued_at=timezone.now())
-    assert check_runs_sweep(stale_seconds=600) == 1  # only the stale one; tasks run eagerly in tests
+    # The stale run's delivery was settled already: it gets a new generation and a new outbox row.
+    with commit():
+        assert check_runs_sweep(stale_seconds=600) == 1  # only the stale one; delivered eagerly in tests
     run.refresh_from_db()
     assert run.status == CheckRunStatus.DONE and run.executions == 2
+    assert OutboxMessage.objects.get(key=f"check_run:{run.pk}:{run.generation}").status == "sent"
     assert CheckRun.objects.get(pk=fresh.pk).status == CheckRunStatus.QUEUED
 
 

@@ -16,6 +16,7 @@ from certification.process.services import application_transition, case_result_r
 from certification.process.workbench import independence_declare
 from config.celery import app as celery_app
 from registry.models import Certificate
+from trust.models import OutboxMessage
 
 QUEUES = {"checks", "documents", "celery"}
 ROUTED = {
@@ -24,6 +25,7 @@ ROUTED = {
     "accounts.tasks.email_send_task": "celery",
     "certification.tasks.check_run_sweep_task": "celery",
     "registry.tasks.certificate_expire_due_task": "celery",
+    "trust.tasks.outbox_sweep_task": "celery",
 }
 
 
@@ -139,7 +141,10 @@ def test_worker_runs_checks_and_renders_certificate(celery_worker_live, task_thr
               what="the vendor's four notices")
     assert len([m for m in mail.outbox if m.to == [staff.email]]) == 1
 
+    # Every side effect (checks, PDF, e-mails) was an outbox row delivered by the worker's thread.
     main = threading.get_ident()
-    for name in ("certification.tasks.check_run_execute_task", "registry.tasks.certificate_render_pdf_task",
-                 "accounts.tasks.email_send_task"):
-        assert task_threads.get(name) and main not in task_threads[name], f"{name} did not run on the worker"
+    name = "trust.tasks.outbox_deliver_task"
+    assert task_threads.get(name) and main not in task_threads[name], f"{name} did not run on the worker"
+    assert not OutboxMessage.objects.exclude(status="sent").exists()
+    kinds = set(OutboxMessage.objects.values_list("kind", flat=True))
+    assert kinds == {"check_run.execute", "certificate.render_pdf", "email"}
