@@ -26,7 +26,8 @@ def email_enqueue(*, template: str, context: dict, key: str, user_ids=(), addres
             kind=EMAIL, key=f"email:{key}:user={user_id}", obj=obj, summary=email,
             payload={"template": template, "context": context, "user_id": user_id},
         ))
-    for address in sorted({a.strip() for a in addresses or () if a and a.strip()}):
+    unique = {a.strip().lower(): a.strip() for a in reversed(list(addresses or ())) if a and a.strip()}
+    for address in sorted(unique.values()):
         digest = hashlib.sha256(address.lower().encode()).hexdigest()[:16]
         messages.append(outbox_enqueue(
             kind=EMAIL, key=f"email:{key}:to={digest}", obj=obj, summary=address,

@@ -119,7 +119,7 @@ def outbox_enqueue(*, kind: str, key: str, payload: dict | None = None, obj=None
             raise
         return existing
     pk, target, limit = message.pk, message.queue, spec.time_limit
-    transaction.on_commit(lambda: _publish(pk, target, limit), robust=True)
+    transaction.on_commit(lambda: _publish(pk, target, limit, settings.OUTBOX_PRIORITY), robust=True)
     return message
 
 
@@ -134,9 +134,13 @@ def _eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
-def _publish(pk: int, queue: str, time_limit: int) -> bool:
+def _publish(pk: int, queue: str, time_limit: int, priority: int) -> bool:
     """Publish one message id; never raises. While the broker is down, publishing is skipped for a few
-    seconds instead of costing every request a connection attempt: the row waits for the sweeper."""
+    seconds instead of costing every request a connection attempt: the row waits for the sweeper.
+
+    On Redis, priority 0 is served before anything else: new work is published at OUTBOX_PRIORITY (3),
+    work taken back from a dead worker or lost by the broker at 0, so it does not wait behind a backlog.
+    """
     from trust.tasks import outbox_deliver_task
 
     eager = _eager()
@@ -145,7 +149,7 @@ def _publish(pk: int, queue: str, time_limit: int) -> bool:
     try:
         outbox_deliver_task.apply_async(
             args=[pk], queue=queue, time_limit=time_limit, soft_time_limit=max(time_limit - 10, 1),
-            retry=True, retry_policy=settings.OUTBOX_PUBLISH_RETRY_POLICY,
+            priority=priority, retry=True, retry_policy=settings.OUTBOX_PUBLISH_RETRY_POLICY,
         )
     except Exception as exc:  # the broker is away (or, eagerly, the delivery itself failed unexpectedly)
         if eager:
@@ -302,7 +306,7 @@ def _queue_size(queue: str) -> int | None:
 
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1)
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=2)
             channel = conn.default_channel
             try:
                 return channel.queue_declare(queue=queue, passive=True).message_count
@@ -357,7 +361,7 @@ def outbox_sweep(*, now=None, limit: int = 500) -> SweepReport:
         OutboxMessage.objects.filter(pk__in=[m.pk for m in chosen]).update(dispatched_at=now)
     for message in chosen:
         kind = OUTBOX_KINDS.get(message.kind)
-        if _publish(message.pk, message.queue, kind.time_limit if kind else 300):
+        if _publish(message.pk, message.queue, kind.time_limit if kind else 300, 0):
             report.dispatched += 1
             report.published.append(message.pk)
     for message in dead_letters:
@@ -407,7 +411,7 @@ def outbox_resend(*, message: OutboxMessage, actor) -> OutboxMessage:
                      data={"kind": message.kind, "key": message.key})
         kind = OUTBOX_KINDS.get(message.kind)
         pk, queue, limit = message.pk, message.queue, kind.time_limit if kind else 300
-        transaction.on_commit(lambda: _publish(pk, queue, limit), robust=True)
+        transaction.on_commit(lambda: _publish(pk, queue, limit, 0), robust=True)
     return message
 
 

@@ -20,13 +20,18 @@ from .workers import live_workers
 QUEUES = ("celery", "checks", "documents")
 
 
+class NotReady(Exception):
+    """A check that ran and found a problem (as opposed to one that could not run)."""
+
+
 def _timed(fn) -> dict:
     started = time.monotonic()
     try:
         result = fn() or {}
         return {"ok": True, **result, "ms": round((time.monotonic() - started) * 1000, 1)}
     except Exception as exc:
-        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300],
+        error = str(exc) if isinstance(exc, NotReady) else f"{type(exc).__name__}: {exc}"
+        return {"ok": False, "error": error[:300],
                 "ms": round((time.monotonic() - started) * 1000, 1)}
 
 
@@ -52,7 +57,7 @@ def _workers() -> dict:
     queues = sorted({q for w in workers for q in (w.queues or [])})
     missing = [q for q in QUEUES if q not in queues]
     if not workers or missing:
-        raise RuntimeError(f"no live worker consumes: {', '.join(missing or QUEUES)}")
+        raise NotReady(f"no live worker consumes: {', '.join(missing or QUEUES)}")
     return {"live": len(workers), "queues": queues}
 
 
@@ -61,7 +66,7 @@ def _outbox() -> dict:
     age = summary.oldest_pending_age
     report = {"pending": summary.pending, "failed": summary.failed, "oldest_pending_seconds": age and round(age, 1)}
     if age is not None and age > settings.OUTBOX_OVERDUE_SECONDS:
-        raise RuntimeError(f"the oldest undelivered message waits for {age:.0f} s")
+        raise NotReady(f"the oldest undelivered message waits for {age:.0f} s")
     return report
 
 

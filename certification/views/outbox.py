@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
@@ -47,5 +48,6 @@ def outbox_resend_failed_view(request):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(count)d failed message(s) will be sent again.") % {"count": count})
+        messages.success(request, ngettext("%(count)d failed message will be sent again.",
+                                           "%(count)d failed messages will be sent again.", count) % {"count": count})
     return redirect(_safe_next(request, reverse("certification:staff_queue") + "#outbox-heading"))

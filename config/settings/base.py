@@ -171,6 +171,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A worker waits for Redis as long as it takes (the default gives up after 100 retries and exits).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "config.celery:QuickReconnectConsumer"  # ... and tries again every 1-2 s
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_ROUTES = {
@@ -204,13 +205,14 @@ OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)  # delivere
 OUTBOX_SETTLE_RETRY_SECONDS = 30  # a worker keeps trying to record an outcome through a database restart
 OUTBOX_BROKER_RETRY_SECONDS = 5  # after a failed publish, a web process stops trying for this long
 OUTBOX_PUBLISH_RETRY_POLICY = CELERY_TASK_PUBLISH_RETRY_POLICY
+OUTBOX_PRIORITY = 3  # new work; taken-back and lost work is published at 0, which Redis serves first
 # Embedded mode has no beat: retries that came due are delivered with the next committed change.
 OUTBOX_EAGER_SWEEP_SECONDS = env.int("OUTBOX_EAGER_SWEEP_SECONDS", default=60)
 
 CELERY_BEAT_SCHEDULE = {
     # Expiring keeps a late sweep from piling up behind a busy queue: the next one is seconds away.
     "outbox-sweep": {"task": "trust.tasks.outbox_sweep_task", "schedule": float(OUTBOX_SWEEP_SECONDS),
-                     "options": {"expires": max(OUTBOX_SWEEP_SECONDS * 2, 10)}},
+                     "options": {"expires": max(OUTBOX_SWEEP_SECONDS * 2, 10), "priority": 0}},
     "sweep-stale-check-runs": {"task": "certification.tasks.check_run_sweep_task", "schedule": 60.0,
                                "options": {"expires": 120}},
     "expire-certificates": {"task": "registry.tasks.certificate_expire_due_task", "schedule": crontab(minute=5)},

@@ -103,3 +103,27 @@ def test_checks_resubmission_reruns_checks(with_artifacts, journey, staff, vendo
 
 def test_checks_registry_has_issue_two_checks():
     assert {"artifact.integrity", "docs.complete"} <= set(CHECKS)
+
+
+def test_check_run_crash_retries_through_the_outbox_then_records_the_error(with_artifacts, journey, monkeypatch):
+    """A check that keeps crashing (a poison input) is retried with backoff, then dead-lettered: the case
+    shows 'error' and the rest of the queue was never held up."""
+    from trust.outbox import outbox_deliver
+
+    def broken(application):
+        raise ValueError("parser exploded")
+
+    monkeypatch.setitem(CHECKS, "artifact.integrity", broken)
+    app = journey(with_artifacts, "submitted")
+    run = CheckRun.objects.get(application=app, check_key="artifact.integrity")
+    message = OutboxMessage.objects.get(key=f"check_run:{run.pk}:{run.generation}")
+    assert message.status == "pending" and message.attempts == 1 and "parser exploded" in message.last_error
+    assert CheckRun.objects.get(application=app, check_key="docs.complete").status == CheckRunStatus.DONE
+    while message.status == "pending":
+        OutboxMessage.objects.filter(pk=message.pk).update(available_at=timezone.now())
+        outbox_deliver(message_id=message.pk)
+        message.refresh_from_db()
+    assert message.status == "failed" and message.attempts == message.max_attempts == 5
+    run.refresh_from_db()
+    assert run.status == CheckRunStatus.ERROR and "parser exploded" in run.error
+    assert run.case.result == "error"
