@@ -22,8 +22,7 @@ def private_pg(tmp_path_factory):
         pg.sql(f"CREATE DATABASE {TEMPLATE}")
         folder = tmp_path_factory.mktemp("faults-template")
         redis = PrivateRedis(folder)
-        stack = Stack(folder=folder, database_url=pg.url(TEMPLATE), redis=redis)
-        stack.manage("migrate", "--noinput")
+        Stack(folder=folder, database_url=pg.url(TEMPLATE), redis=redis).manage("migrate", "--noinput")
         yield pg
     finally:
         pg.destroy()

@@ -193,11 +193,31 @@ class Stack:
         assert result.returncode == 0, result.stderr[-4000:]
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def start_web(self, workers: int = 2, threads: int = 4) -> Proc:
+    def start(self, *, workers: tuple[str, ...], applications: int) -> list[dict]:
+        """Start gunicorn, the named workers and beat, seed the database while they boot, and wait until
+        the web answers and every worker has written its heartbeat. Returns the seeded applications."""
+        for name in workers:
+            self.start_worker(name)
+        self.start_beat()
+        self.start_web(wait=False)
+        apps = self.seed(applications)["applications"]
+        try:
+            wait_for(lambda: self.get("/healthz", timeout=2).status == 200, timeout=60, what="gunicorn to answer")
+            wait_for(lambda: set(workers) <= self.live_workers(), timeout=60, what="the workers' heartbeats")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{self.logs()}") from exc
+        return apps
+
+    def live_workers(self) -> set[str]:
+        rows = self.pg.sql("SELECT name FROM trust_workerheartbeat WHERE stopped_at IS NULL", self.database)
+        return {name.split("@")[0] for (name,) in rows}
+
+    def start_web(self, workers: int = 2, threads: int = 4, wait: bool = True) -> Proc:
         proc = self._spawn("web", [str(BIN / "gunicorn"), "config.wsgi:application", "--bind",
                                    f"127.0.0.1:{self.port}", "--workers", str(workers), "--threads", str(threads),
                                    "--timeout", "60", "--graceful-timeout", "5"])
-        wait_for(lambda: self.get("/healthz", timeout=2).status == 200, timeout=60, what="gunicorn to answer")
+        if wait:
+            wait_for(lambda: self.get("/healthz", timeout=2).status == 200, timeout=60, what="gunicorn to answer")
         return proc
 
     def start_worker(self, name: str, concurrency: int = 2) -> Proc:

@@ -35,12 +35,7 @@ def _traces(stack, app_id: int) -> tuple[int, int, int]:
 
 def test_fault_postgres_restarted_under_load(fault_stack):
     stack = fault_stack
-    apps = stack.seed(APPLICATIONS)["applications"]
-    stack.start_web()
-    stack.start_worker("alpha")
-    stack.start_beat()
-    wait_for(lambda: stack.pg.sql("SELECT 1 FROM trust_workerheartbeat", stack.database), timeout=60,
-             what="the worker's heartbeat")
+    apps = stack.start(workers=("alpha",), applications=APPLICATIONS)
 
     marks = {}
 

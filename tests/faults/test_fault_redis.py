@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.redis, pytes
 
 APPLICATIONS = 30
 CHECKS_PER_APPLICATION = 4
-OUTAGE_SECONDS = 12
+OUTAGE_SECONDS = 10
 READS = ["/api/v1/products/", "/api/v1/certificates/", "/api/v1/schemes/", "/", "/healthz"]
 
 
@@ -28,12 +28,7 @@ def _answered_well(answer) -> bool:
 
 def test_fault_redis_stopped_during_submissions(fault_stack):
     stack = fault_stack
-    apps = stack.seed(APPLICATIONS)["applications"]
-    stack.start_web()
-    stack.start_worker("alpha")
-    stack.start_beat()
-    wait_for(lambda: stack.pg.sql("SELECT 1 FROM trust_workerheartbeat", stack.database), timeout=60,
-             what="the worker's heartbeat")
+    apps = stack.start(workers=("alpha",), applications=APPLICATIONS)
     before, during, after = apps[:10], apps[10:20], apps[20:]
 
     answers = run_parallel(stack.submit, before)

@@ -16,11 +16,6 @@ CHECKS_PER_APPLICATION = 4
 RECOVERY_BOUND = 30  # seconds: the issue's bound; by design WORKER_STALE_SECONDS + OUTBOX_SWEEP_SECONDS = 20
 
 
-def _workers(stack) -> set:
-    rows = stack.pg.sql("SELECT name FROM trust_workerheartbeat WHERE stopped_at IS NULL", stack.database)
-    return {name.split("@")[0] for (name,) in rows}
-
-
 def _claims(stack, prefix: str) -> list[int]:
     rows = stack.pg.sql("SELECT id FROM trust_outboxmessage WHERE status = 'pending' "
                         f"AND claimed_by LIKE '{prefix}@%%'", stack.database)
@@ -29,13 +24,8 @@ def _claims(stack, prefix: str) -> list[int]:
 
 def test_fault_worker_killed_mid_batch(fault_stack):
     stack = fault_stack
-    stack.env["FAULT_CHECK_SECONDS"] = "1.0"
-    apps = stack.seed(APPLICATIONS)["applications"]
-    stack.start_web()
-    stack.start_worker("alpha")
-    stack.start_worker("bravo")
-    stack.start_beat()
-    wait_for(lambda: {"alpha", "bravo"} <= _workers(stack), timeout=60, what="both workers' heartbeats")
+    stack.env["FAULT_CHECK_SECONDS"] = "0.6"  # the batch keeps both workers busy for several seconds
+    apps = stack.start(workers=("alpha", "bravo"), applications=APPLICATIONS)
 
     answers = run_parallel(stack.submit, apps)
     held = wait_for(lambda: len(_claims(stack, "alpha")) >= 2 and _claims(stack, "alpha"), timeout=60,
