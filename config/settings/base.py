@@ -196,7 +196,7 @@ OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=5)
 OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=10)
 OUTBOX_REDISPATCH_MAX_SECONDS = env.int("OUTBOX_REDISPATCH_MAX_SECONDS", default=120)
 # Failed attempts wait OUTBOX_BACKOFF_SECONDS * 2**(n-1) (at most OUTBOX_BACKOFF_MAX_SECONDS, +-20 %);
-# after OUTBOX_MAX_ATTEMPTS the message is `failed` and shows on the staff desk (about 80 min in all).
+# after OUTBOX_MAX_ATTEMPTS the message is `failed` and shows on the staff desk (about 50 min in all).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=10)
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=900)
