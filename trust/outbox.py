@@ -42,7 +42,7 @@ from config.errors import PermissionDeniedError, TransitionNotAllowed
 
 from .canonical import to_jsonable
 from .choices import OutboxStatus as S
-from .models import OutboxMessage
+from .models import OutboxMessage, WorkerHeartbeat
 from .services import audit_append
 from .workers import Liveness, current_claimer
 
@@ -371,7 +371,9 @@ def outbox_sweep(*, now=None, limit: int = 500) -> SweepReport:
 
 
 def _purge(now) -> int:
-    """Delivered and closed rows are kept OUTBOX_RETENTION_DAYS as the delivery history, then dropped."""
+    """Delivered and closed rows are kept OUTBOX_RETENTION_DAYS as the delivery history, then dropped;
+    heartbeats of workers gone for a day go too (each worker start writes a row of its own)."""
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - timezone.timedelta(days=1)).delete()
     cutoff = now - timezone.timedelta(days=settings.OUTBOX_RETENTION_DAYS)
     old = list(OutboxMessage.objects.filter(status__in=[S.SENT, S.CLOSED], finished_at__lt=cutoff)
                .values_list("pk", flat=True)[:1000])

@@ -212,7 +212,8 @@ def application_transition(
 
 def _evaluation_report_enqueue(application_id: int, completed_at) -> None:
     """Render the evaluation report of this completion, through the outbox (inside the transaction)."""
-    outbox_enqueue(kind="evaluation_report.render", key=f"evaluation_report.render:{application_id}:{completed_at.isoformat()}",
+    outbox_enqueue(kind="evaluation_report.render",
+                   key=f"evaluation_report.render:{application_id}:{completed_at.isoformat()}",
                    payload={"application_id": application_id}, summary=f"#{application_id}")
 
 # Artifacts -------------------------------------------------------------------------------------

@@ -307,8 +307,11 @@ def test_outbox_sweep_purges_old_delivered_rows(kind, settings):
     OutboxMessage.objects.filter(pk=old.pk).update(status=S.SENT, finished_at=long_ago)
     OutboxMessage.objects.filter(pk=kept.pk).update(status=S.SENT, finished_at=timezone.now())
     OutboxMessage.objects.filter(pk=failed.pk).update(status=S.FAILED, finished_at=long_ago)
+    _heartbeat(name="gone@host|1", seen_ago=2 * 86400)
+    _heartbeat(name="alive@host|2", seen_ago=1)
     assert outbox_sweep().purged == 1
     assert set(OutboxMessage.objects.values_list("key", flat=True)) == {"kept", "failed"}
+    assert list(WorkerHeartbeat.objects.values_list("name", flat=True)) == ["alive@host|2"]
 
 
 def test_outbox_embedded_mode_delivers_due_retries_with_the_next_commit(kind, commit, settings):
