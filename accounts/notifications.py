@@ -1,5 +1,8 @@
 """E-mail to people in their own language, always sent by a task after the change committed."""
 
+import hashlib
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
@@ -14,6 +17,19 @@ def email_render(*, template: str, context: dict, language: str) -> tuple[str, s
         subject = render_to_string(f"email/{template}_subject.txt", ctx).strip().replace("\n", " ")
         body = render_to_string(f"email/{template}_body.txt", ctx)
     return subject, body
+
+
+def email_message_id(key: str) -> str:
+    """The same Message-ID for every attempt at one outbox message, so a receiver can drop a repeat."""
+    domain = urlsplit(settings.SITE_URL).hostname or "registry.local"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def email_deliver(*, address: str, language: str | None, template: str, context: dict, key: str) -> None:
+    """Send one message to one address, rendered in the given language (the site's by default)."""
+    subject, body = email_render(template=template, context=context, language=language or settings.LANGUAGE_CODE)
+    EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [address],
+                           headers={"Message-ID": email_message_id(key)}).send()
 
 
 def email_send(*, user_ids: list[int], extra_addresses: list[str] | None = None, template: str, context: dict,

@@ -3,6 +3,7 @@ from celery import shared_task
 from .notifications import email_send
 
 
+# Kept for messages queued before the outbox existed; new e-mails are outbox rows (trust.emails).
 @shared_task(bind=True, acks_late=True, max_retries=5, default_retry_delay=30)
 def email_send_task(self, user_ids: list[int], template: str, context: dict, extra_addresses=None,
                     language=None) -> int:

@@ -10,3 +10,4 @@ class CertificationConfig(AppConfig):
         from .personal_data import personal_data_sections_register
 
         personal_data_sections_register()
+        from certification import outbox  # noqa: F401  (registers this app's kinds of outbox message)

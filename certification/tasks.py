@@ -1,4 +1,7 @@
-"""Celery tasks: they take ids, only call services, and are safe to run twice."""
+"""Celery tasks: they take ids, only call services, and are safe to run twice.
+
+Checks, reports and re-matching are now delivered through the outbox (certification.outbox); these
+tasks stay for messages queued before it, and for calling a service through Celery by hand."""
 
 from celery import shared_task
 from django.db import OperationalError

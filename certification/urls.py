@@ -2,7 +2,7 @@ from django.urls import path
 
 import config.converters  # noqa: F401  (<id:...>)
 from certification.reports import views as report_views
-from certification.views import application, certifier, evaluator, staff, vendor
+from certification.views import application, certifier, evaluator, outbox, staff, vendor
 
 app_name = "certification"
 urlpatterns = [
@@ -38,5 +38,7 @@ urlpatterns = [
     path("staff/vendors/<id:pk>/verify/", staff.vendor_verify_view, name="vendor_verify"),
     path("staff/change-requests/<id:pk>/", staff.change_request_decide_view, name="change_request_decide"),
     path("staff/mvn/<id:pk>/", staff.mvn_review_view, name="mvn_review"),
+    path("staff/outbox/<id:pk>/resend/", outbox.outbox_resend_view, name="outbox_resend"),
+    path("staff/outbox/resend-failed/", outbox.outbox_resend_failed_view, name="outbox_resend_failed"),
     path("certificates/<str:serial>/actions/", staff.certificate_action, name="certificate_action"),
 ]

@@ -4,11 +4,14 @@ from django.urls import include, path
 
 import config.converters  # noqa: F401  (registers <id:...> before any app's routes are read)
 from config import views
+from trust.views import healthz, readyz
 
 # The admin signs in through the site's sign-in (lockout, second factor), never its own form.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path("security/", views.security_policy, name="security_policy"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -188,17 +188,18 @@ def user_delete(*, user, password: str, actor) -> dict:
             context = {"user_id": user.pk, "roles": roles,
                        "vendor": vendor.legal_name if vendor else "", "tax_code": vendor.tax_code if vendor else "",
                        "last_member": last_member}
-            transaction.on_commit(lambda: _staff_notify_account_deleted(context=context))
+            _staff_notify_account_deleted(context=context)
     return {"tokens_revoked": tokens, "sessions_ended": len(session_keys), "last_vendor_member": last_member}
 
 
 def _staff_notify_account_deleted(*, context: dict) -> None:
-    from accounts.tasks import email_send_task
+    """Staff are told through the outbox, in the transaction of the deletion."""
+    from trust.emails import email_enqueue
 
     staff_ids = list(get_user_model().objects.filter(groups__name=Role.STAFF, is_active=True)
                      .values_list("pk", flat=True))
-    email_send_task.delay(staff_ids, "account_deleted_staff", context,
-                          extra_addresses=list(settings.STAFF_NOTIFICATION_EMAILS))
+    email_enqueue(template="account_deleted_staff", context=context, key=f"account_deleted:user={context['user_id']}",
+                  user_ids=staff_ids, addresses=list(settings.STAFF_NOTIFICATION_EMAILS))
 
 
 # allauth tells of its security events only by signals; each becomes one audit entry.

@@ -12,3 +12,4 @@ class RegistryConfig(AppConfig):
 
         account_signals_connect()
         personal_data_sections_register()
+        from registry import outbox  # noqa: F401  (registers this app's kinds of outbox message)

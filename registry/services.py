@@ -1,7 +1,8 @@
 """Writes to the published record. Every state change writes its event row and audit entry in the
-same transaction; notifications and PDF rendering are enqueued after commit."""
+same transaction, and its side effects (notifications, PDF rendering) as outbox rows in it too."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
@@ -38,6 +39,8 @@ from registry.models import (
     VendorMembership,
 )
 from registry.text import fold
+from trust.emails import email_enqueue
+from trust.outbox import outbox_enqueue
 from trust.services import audit_append
 
 VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email"]
@@ -218,14 +221,14 @@ def certificate_issue(
     )
     audit_append(actor=actor, action="certificate.issue", obj=certificate,
                  after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})
-
-    def _after_commit():
-        from registry.tasks import certificate_render_pdf_task
-
-        certificate_render_pdf_task.delay(certificate.pk)
-
-    transaction.on_commit(_after_commit)
+    certificate_render_enqueue(certificate=certificate, reason="issue")
     return certificate
+
+
+def certificate_render_enqueue(*, certificate: Certificate, reason: str) -> None:
+    """(Re-)render the certificate's PDF through the outbox; call inside the transaction of the change."""
+    outbox_enqueue(kind="certificate.render_pdf", key=f"certificate.render_pdf:{certificate.pk}:{reason}",
+                   payload={"certificate_id": certificate.pk}, obj=certificate, summary=certificate.serial)
 
 
 @dataclass(frozen=True)
@@ -283,27 +286,25 @@ def certificate_transition(*, certificate: Certificate, action: str, actor, reas
         if action == CertificateAction.REINSTATE:
             certificate.needs_review = False
         certificate.save(update_fields=["status", "status_reason", "status_changed_at", "needs_review"])
-        CertificateEvent.objects.create(
+        event = CertificateEvent.objects.create(
             certificate=certificate, action=action, from_status=from_status, to_status=certificate.status,
             actor=actor, actor_repr=actor_label(actor), reason=reason,
         )
         audit_append(actor=actor, action=f"certificate.{action}", obj=certificate, before=before,
                      after=snapshot(certificate, CERTIFICATE_FIELDS))
-        transaction.on_commit(lambda: certificate_notify_status_change(certificate_id=certificate.pk))
+        certificate_notify_status_change(certificate=certificate, event=event)
     return certificate
 
 
-def certificate_notify_status_change(*, certificate_id: int) -> None:
-    from accounts.tasks import email_send_task
-
-    certificate = Certificate.objects.select_related("product_version__product").get(pk=certificate_id)
-    event = certificate.events.order_by("-created_at", "-id").first()
+def certificate_notify_status_change(*, certificate: Certificate, event: CertificateEvent) -> None:
+    """Tell the vendor's members; one outbox row each, inside the transaction of the change."""
     user_ids = list(VendorMembership.objects.filter(vendor_id=certificate.vendor_id).values_list("user_id", flat=True))
     # Codes, not labels: the template renders labels once per recipient, in that recipient's language.
     context = {"serial": certificate.serial, "product": str(certificate.product_version),
                "status": certificate.status, "reason": certificate.status_reason,
-               "action": event.action if event else "", "from_status": event.from_status if event else ""}
-    email_send_task.delay(user_ids, "certificate_status", context)
+               "action": event.action, "from_status": event.from_status}
+    email_enqueue(template="certificate_status", context=context, key=f"certificate_status:event={event.pk}",
+                  user_ids=user_ids, obj=certificate)
 
 
 def certificate_expire_due(*, now: datetime.datetime | None = None) -> int:
@@ -485,9 +486,7 @@ def vendor_register(
 
 
 def _registration_known_notify(*, email: str, email_known: bool, vendor: Vendor | None, language: str) -> None:
-    """Tell the people concerned by a registration that could not go ahead (after any commit)."""
-    from accounts.tasks import email_send_task
-
+    """Tell the people concerned by a registration that could not go ahead (through the outbox)."""
     messages = []
     if email_known:
         owner_id = get_user_model().objects.get(email__iexact=email).pk
@@ -502,8 +501,9 @@ def _registration_known_notify(*, email: str, email_known: bool, vendor: Vendor 
             messages.append((member_ids, [], "registration_vendor_attempt",
                              {"legal_name": vendor.legal_name, "tax_code": vendor.tax_code, "email": email}))
     for user_ids, addresses, template, context in messages:
-        transaction.on_commit(lambda u=user_ids, a=addresses, t=template, c=context: email_send_task.delay(
-            u, t, c, extra_addresses=a, language=language))
+        digest = hashlib.sha256(f"{email}|{vendor.pk if vendor else ''}".encode()).hexdigest()[:16]
+        email_enqueue(template=template, context=context, key=f"{template}:{digest}:{timezone.now().isoformat()}",
+                      user_ids=user_ids, addresses=addresses, obj=vendor, language=language)
 
 
 def vendor_verify(*, vendor: Vendor, actor, operator: str = "") -> Vendor:
@@ -526,18 +526,16 @@ def vendor_verify(*, vendor: Vendor, actor, operator: str = "") -> Vendor:
         vendor.save(update_fields=["verified_at", "verified_by", "verified_by_repr", "updated_at"])
         audit_append(actor=actor if not operator else by, action="vendor.verify", obj=vendor,
                      before={"verified_at": None}, after={"verified_at": vendor.verified_at, "verified_by": by})
-        vendor_id = vendor.pk
-        transaction.on_commit(lambda: vendor_notify_verified(vendor_id=vendor_id))
+        vendor_notify_verified(vendor=vendor)
     return vendor
 
 
-def vendor_notify_verified(*, vendor_id: int) -> None:
-    from accounts.tasks import email_send_task
-
-    vendor = Vendor.objects.get(pk=vendor_id)
-    user_ids = list(VendorMembership.objects.filter(vendor_id=vendor_id).values_list("user_id", flat=True))
+def vendor_notify_verified(*, vendor: Vendor) -> None:
+    """Tell the vendor's members; one outbox row each, inside the transaction of the verification."""
+    user_ids = list(VendorMembership.objects.filter(vendor_id=vendor.pk).values_list("user_id", flat=True))
     context = {"legal_name": vendor.legal_name, "tax_code": vendor.tax_code}
-    email_send_task.delay(user_ids, "vendor_verified", context)
+    email_enqueue(template="vendor_verified", context=context, key=f"vendor_verified:vendor={vendor.pk}",
+                  user_ids=user_ids, obj=vendor)
 
 
 # Vendor identity changes --------------------------------------------------------------------------

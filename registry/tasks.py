@@ -4,6 +4,7 @@ from registry.models import Certificate
 from registry.services import certificate_expire_due
 
 
+# Kept for messages queued before the outbox existed; new renders are outbox rows (registry.outbox).
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def certificate_render_pdf_task(self, certificate_id: int) -> str:
     """Render (or re-render) the certificate PDF; idempotent, the file name is the serial."""

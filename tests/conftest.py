@@ -22,7 +22,7 @@ def _evaluation_reports(request, monkeypatch):
     """Rendering two report PDFs on every 'complete' costs seconds per test; only tests marked
     `reports` (and the real-worker tests, in their own process) render them."""
     if request.node.get_closest_marker("reports") is None:
-        monkeypatch.setattr("certification.process.services._evaluation_report_enqueue", lambda application_id: None)
+        monkeypatch.setattr("certification.process.services._evaluation_report_enqueue", lambda *args, **kwargs: None)
 
 
 @pytest.fixture(autouse=True)

@@ -18,3 +18,5 @@ class TrustConfig(AppConfig):
                      "action": e.action, "object_type": e.object_type, "object_id": e.object_id,
                      "object": e.object_repr, "data": e.data}
                     for e in AuditEntry.objects.filter(actor=user).order_by("sequence").iterator(chunk_size=2000)]
+        # The e-mail kind of the outbox, and the worker heartbeat signals.
+        from . import emails, workers  # noqa: F401

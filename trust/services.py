@@ -7,6 +7,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.actors import actor_label
+from config.resilience import request_commit_mark
 
 from .canonical import canonical_json, to_jsonable
 from .models import AuditEntry
@@ -53,6 +54,8 @@ def audit_append(
     )
     entry.hash = _entry_hash(entry.prev_hash, entry.event())
     entry.save()
+    # Once this transaction commits, the request that made it must not answer as if it had failed.
+    transaction.on_commit(request_commit_mark)
     return entry
 
 

@@ -1,4 +1,10 @@
-"""Durable check runs: execute at most once per generation, record errors, retry, sweep."""
+"""Durable check runs: execute at most once per generation, record errors, retry, sweep.
+
+A CheckRun row is the state people see (queued, running, done, error; the case's result); its
+delivery goes through the outbox like every other side effect (one row per run and generation,
+key `check_run:<id>:<generation>`), so a check gets the same claims, heartbeats, backoff, dead
+letter and sweeper as an e-mail, and there is one place to watch.
+"""
 
 from django.conf import settings
 from django.db import transaction
@@ -23,14 +29,18 @@ from certification.models import (
 from config.errors import (
     TransitionNotAllowed,
 )
+from trust.choices import OutboxStatus
+from trust.models import OutboxMessage
+from trust.outbox import outbox_enqueue
 from trust.services import audit_append
 
 
 def _check_runs_enqueue(runs: list[CheckRun]) -> None:
-    from certification.tasks import check_run_execute_task
-
+    """Write one outbox row per run and generation; call inside the transaction that queued them."""
     for run in runs:
-        check_run_execute_task.delay(run.pk, run.generation)
+        outbox_enqueue(kind="check_run.execute", key=f"check_run:{run.pk}:{run.generation}", obj=run,
+                       payload={"check_run_id": run.pk, "generation": run.generation},
+                       summary=f"{run.check_key} #{run.application_id}")
 
 
 # Automated checks ------------------------------------------------------------------------------
@@ -114,20 +124,39 @@ def check_run_retry(*, check_run: CheckRun, actor) -> CheckRun:
             raise TransitionNotAllowed(_("Only a check that ended in error can be re-run."))
         check_run_requeue(run=run)
         audit_append(actor=actor, action="check.retry", obj=run)
-        transaction.on_commit(lambda: _check_runs_enqueue([run]))
+        _check_runs_enqueue([run])
     return run
 
 
 def check_runs_sweep(*, stale_seconds: int | None = None) -> int:
-    """Re-enqueue check runs left queued or running too long (a lost message or a dead worker)."""
+    """Reconcile check runs left queued or running too long with the outbox: a run whose delivery row is
+    missing (queued before the outbox existed) or was already settled gets a fresh delivery.
+
+    Dead workers and lost messages are the outbox sweeper's job; this only catches what it cannot see.
+    """
     stale_seconds = stale_seconds if stale_seconds is not None else settings.CHECK_RUN_STALE_SECONDS
-    cutoff = timezone.now() - timezone.timedelta(seconds=stale_seconds)
+    now = timezone.now()
+    cutoff = now - timezone.timedelta(seconds=stale_seconds)
     stale = list(CheckRun.objects.filter(
         Q(status=CheckRunStatus.QUEUED, enqueued_at__lt=cutoff) | Q(status=CheckRunStatus.RUNNING, started_at__lt=cutoff)
     ))
-    CheckRun.objects.filter(pk__in=[run.pk for run in stale]).update(enqueued_at=timezone.now())
-    _check_runs_enqueue(stale)
-    return len(stale)
+    pending = set(OutboxMessage.objects.filter(
+        key__in=[f"check_run:{run.pk}:{run.generation}" for run in stale], status=OutboxStatus.PENDING,
+    ).values_list("key", flat=True))
+    orphans = [run for run in stale if f"check_run:{run.pk}:{run.generation}" not in pending]
+    for run in orphans:
+        with transaction.atomic():
+            run = CheckRun.objects.select_for_update().get(pk=run.pk)
+            if run.status == CheckRunStatus.DONE:
+                continue
+            # A new generation: the settled delivery of the old one stays as it was.
+            run.generation += 1
+            run.status = CheckRunStatus.QUEUED
+            run.enqueued_at = now
+            run.save(update_fields=["generation", "status", "enqueued_at"])
+            audit_append(actor=None, action="check.requeue", obj=run, data={"generation": run.generation})
+            _check_runs_enqueue([run])
+    return len(orphans)
 
 
 

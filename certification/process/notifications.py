@@ -1,4 +1,5 @@
-"""E-mails that follow a committed change of the application process."""
+"""E-mails that follow a change of the application process. Each is written to the outbox inside the
+transaction of the change (one row per recipient) and sent by a worker after the commit."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -9,16 +10,17 @@ from certification.models import (
     ApplicationEvent,
     Clarification,
 )
+from trust.emails import email_enqueue
 
 
-def _vendor_notify_transition(event_id: int) -> None:
-    from accounts.tasks import email_send_task
+def _vendor_user_ids(vendor_id: int) -> list[int]:
     from registry.models import VendorMembership
 
-    event = (ApplicationEvent.objects.select_related("application__product_version__product", "application__scheme")
-             .get(pk=event_id))
+    return list(VendorMembership.objects.filter(vendor_id=vendor_id).values_list("user_id", flat=True))
+
+
+def _vendor_notify_transition(event: ApplicationEvent) -> None:
     app = event.application
-    user_ids = list(VendorMembership.objects.filter(vendor_id=app.vendor_id).values_list("user_id", flat=True))
     # Codes, not labels: the template renders labels once per recipient, in that recipient's language.
     context = {
         "application_id": app.pk, "product": str(app.product_version), "action": event.action,
@@ -27,32 +29,26 @@ def _vendor_notify_transition(event_id: int) -> None:
         "certificate": (event.data or {}).get("certificate", ""),
         "appeal_window_days": settings.APPEAL_WINDOW_DAYS,
     }
-    email_send_task.delay(user_ids, "application_transition", context)
+    email_enqueue(template="application_transition", context=context, key=f"application_transition:event={event.pk}",
+                  user_ids=_vendor_user_ids(app.vendor_id), obj=app)
 
 
-def _staff_notify_submission(application_id: int) -> None:
-    from accounts.tasks import email_send_task
-
-    app = Application.objects.select_related("product_version__product", "vendor", "scheme").get(pk=application_id)
-    User = get_user_model()
-    staff_ids = list(User.objects.filter(groups__name=Role.STAFF, is_active=True).values_list("pk", flat=True))
+def _staff_notify_submission(event: ApplicationEvent) -> None:
+    app = event.application
+    staff_ids = list(get_user_model().objects.filter(groups__name=Role.STAFF, is_active=True)
+                     .values_list("pk", flat=True))
     context = {"application_id": app.pk, "product": str(app.product_version), "vendor": app.vendor.legal_name,
                "scheme": app.scheme.code, "level": app.level}
-    email_send_task.delay(staff_ids, "application_submitted", context, settings.STAFF_NOTIFICATION_EMAILS)
+    email_enqueue(template="application_submitted", context=context, key=f"application_submitted:event={event.pk}",
+                  user_ids=staff_ids, addresses=settings.STAFF_NOTIFICATION_EMAILS, obj=app)
 
 
-def _clarification_notify(clarification_id: int) -> None:
-    from accounts.tasks import email_send_task
-    from registry.models import VendorMembership
-
-    item = Clarification.objects.select_related("application").get(pk=clarification_id)
-    app = item.application
+def _clarification_notify(item: Clarification) -> None:
+    app: Application = item.application
     if item.from_vendor:
         recipients = list(app.assignments.values_list("evaluator_id", flat=True))
     else:
-        recipients = list(VendorMembership.objects.filter(vendor_id=app.vendor_id).values_list("user_id", flat=True))
-    email_send_task.delay(recipients, "clarification", {"application_id": app.pk, "author": item.author_repr,
-                                                        "body": item.body[:2000],
-                                                        "requirement": item.requirement_code})
-
-
+        recipients = _vendor_user_ids(app.vendor_id)
+    email_enqueue(template="clarification", key=f"clarification:{item.pk}", user_ids=recipients, obj=app,
+                  context={"application_id": app.pk, "author": item.author_repr, "body": item.body[:2000],
+                           "requirement": item.requirement_code})

@@ -2,7 +2,7 @@
 
 Every state change goes through application_transition, which locks the row, checks the source
 state, the caller's role and the guards, saves, and writes the event row and the audit entry in
-the same transaction. Notifications and background work are enqueued only after commit.
+the same transaction, with its side effects (notifications, check runs, the report) as outbox rows.
 """
 
 
@@ -45,6 +45,7 @@ from registry.choices import ArtifactKind, RequirementMethod
 from registry.models import ProductVersion, Scheme
 from registry.selectors import vendor_for_user
 from registry.services import certificate_issue
+from trust.outbox import outbox_enqueue
 from trust.services import audit_append
 
 
@@ -170,7 +171,7 @@ def application_transition(
         raise ApplicationError(_("Unknown action: %(action)s") % {"action": action}, code="unknown_action",
                                details={"allowed": list(TRANSITIONS)})
     note = (note or "").strip()
-    after_commit = []
+    after_event = []  # side effects that name the event: written to the outbox in this transaction
     with transaction.atomic():
         app = application_lock(application.pk)
         access = application_access(user=actor, application=app)
@@ -201,8 +202,8 @@ def application_transition(
             runs = _cases_prepare(app)
             app.submitted_at = now
             data["check_runs"] = [r.pk for r in runs]
-            after_commit.append(lambda: _check_runs_enqueue(runs))
-            after_commit.append(lambda: _staff_notify_submission(app.pk))
+            _check_runs_enqueue(runs)
+            after_event.append(_staff_notify_submission)
         elif action == A.ASSIGN:
             users = _evaluators_resolve(app, evaluators or [])
             for user in users:
@@ -210,7 +211,7 @@ def application_transition(
             data["evaluators"] = [u.email for u in users]
         elif action == A.COMPLETE:
             app.completed_at = now
-            after_commit.append(lambda: _evaluation_report_enqueue(app.pk))
+            _evaluation_report_enqueue(app.pk, now)
         elif action == A.CERTIFY:
             certificate = certificate_issue(
                 product_version=app.product_version, scheme=app.scheme, level=app.level, actor=actor,
@@ -231,7 +232,7 @@ def application_transition(
             if requirements:
                 runs = _cases_reopen(app, requirements, actor=actor)
                 app.completed_at = None
-                after_commit.append(lambda: _check_runs_enqueue(runs))
+                _check_runs_enqueue(runs)
 
         app.status = transition.target_state(ctx)
         app.save()
@@ -241,19 +242,18 @@ def application_transition(
         )
         audit_append(actor=actor, action=f"application.{action}", obj=app, before={"status": from_status},
                      after={"status": app.status}, data={"note": note, **data})
-        transaction.on_commit(lambda: _vendor_notify_transition(event.pk))
-        for fn in after_commit:
-            transaction.on_commit(fn)
+        _vendor_notify_transition(event)
+        for fn in after_event:
+            fn(event)
     app._prefetched_objects_cache = {}  # read before the change: callers reading relations get them afresh
     return app
 
 
-def _evaluation_report_enqueue(application_id: int) -> None:
-    from certification import tasks
-
-    task = getattr(tasks, "evaluation_report_render_task", None)
-    if task is not None:
-        task.delay(application_id)
+def _evaluation_report_enqueue(application_id: int, completed_at) -> None:
+    """Render the evaluation report of this completion, through the outbox (inside the transaction)."""
+    outbox_enqueue(kind="evaluation_report.render",
+                   key=f"evaluation_report.render:{application_id}:{completed_at.isoformat()}",
+                   payload={"application_id": application_id}, summary=f"#{application_id}")
 
 # Artifacts -------------------------------------------------------------------------------------
 

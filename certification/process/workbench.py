@@ -92,7 +92,7 @@ def clarification_ask(*, application: Application, actor, body: str, requirement
                                             author=actor, author_repr=actor_label(actor), body=body)
         audit_append(actor=actor, action="clarification.ask", obj=application,
                      data={"clarification": item.pk, "requirement": requirement_code})
-        transaction.on_commit(lambda: _clarification_notify(item.pk))
+        _clarification_notify(item)
     return item
 
 
@@ -111,7 +111,7 @@ def clarification_reply(*, parent, actor, body: str):
                                             from_vendor=access.is_vendor and not access.body_role)
         audit_append(actor=actor, action="clarification.reply", obj=app, data={"clarification": item.pk,
                                                                                "thread": root.pk})
-        transaction.on_commit(lambda: _clarification_notify(item.pk))
+        _clarification_notify(item)
     return item
 
 

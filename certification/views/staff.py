@@ -17,6 +17,7 @@ from certification.process.selectors import (
     application_list,
 )
 from certification.views.common import _safe_next, role_required
+from certification.views.outbox import outbox_context
 from config.downloads import stored_file_response
 from config.errors import ApplicationError, NotFoundError
 from registry.choices import ReviewStatus
@@ -68,6 +69,7 @@ def _staff_context(request) -> dict:
         "attestations": list(MvnAttestation.objects.filter(status=ReviewStatus.PENDING)
                              .select_related("product__vendor").order_by("submitted_at", "pk")[:50]),
         "decision_form": ReviewDecisionForm(),
+        **outbox_context(),
     }
 
 

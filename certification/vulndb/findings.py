@@ -8,6 +8,7 @@ or resolved. All writes for one application happen under a lock on its row, so t
 interleave, and running any of them again gives the same rows (idempotent).
 """
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -353,9 +354,10 @@ def certified_products_rematch() -> RematchReport:
         sources = advisory_sources(findings)
         items = [finding_evidence(f, sources) for f in findings]
         reason = _review_reason(items, threshold)
-        certificate_flag_for_review(certificate=certificate, reason=reason,
-                                    data={"findings": items[:EVIDENCE_FINDINGS_MAX], "threshold": threshold})
-        transaction.on_commit(lambda c=certificate.pk, i=items, t=threshold: _review_notify(c, i, t))
+        with transaction.atomic():  # the flag and its e-mails (outbox rows) commit together
+            certificate_flag_for_review(certificate=certificate, reason=reason,
+                                        data={"findings": items[:EVIDENCE_FINDINGS_MAX], "threshold": threshold})
+            _review_notify(certificate.pk, items, threshold, finding_ids=sorted(f.pk for f in findings))
         report.flagged.append(certificate.serial)
     return report
 
@@ -373,9 +375,9 @@ def _review_reason(items: list[dict], threshold: str) -> str:
             + "; ".join(parts) + more + ".")
 
 
-def _review_notify(certificate_id: int, items: list[dict], threshold: str) -> None:
-    from accounts.tasks import email_send_task
+def _review_notify(certificate_id: int, items: list[dict], threshold: str, *, finding_ids: list[int]) -> None:
     from registry.models import Certificate, VendorMembership
+    from trust.emails import email_enqueue
 
     certificate = Certificate.objects.select_related("product", "product_version", "vendor").get(pk=certificate_id)
     User = get_user_model()
@@ -392,5 +394,7 @@ def _review_notify(certificate_id: int, items: list[dict], threshold: str) -> No
         "more": max(0, len(items) - EVIDENCE_FINDINGS_MAX),
         "sources": sorted({item["source"] for item in items if item["source"]}),
     }
-    email_send_task.delay(sorted(set(staff_ids) | set(vendor_ids)), "certificate_review", context,
-                          settings.STAFF_NOTIFICATION_EMAILS)
+    digest = hashlib.sha256(",".join(map(str, finding_ids)).encode()).hexdigest()[:16]
+    email_enqueue(template="certificate_review", context=context, key=f"certificate_review:{certificate_id}:{digest}",
+                  user_ids=sorted(set(staff_ids) | set(vendor_ids)), addresses=settings.STAFF_NOTIFICATION_EMAILS,
+                  obj=certificate)

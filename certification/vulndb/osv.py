@@ -10,6 +10,7 @@ After an import that changed anything, the certified products are matched again 
 """
 
 import json
+import uuid
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -438,11 +439,14 @@ def osv_import(paths: Iterable, *, batch_size: int = BATCH_SIZE, member_max: int
             batch = {}
     _batch_write(batch, report)
     if rematch and report.changed:
-        transaction.on_commit(_rematch_enqueue)
+        with transaction.atomic():
+            _rematch_enqueue()
     return report
 
 
 def _rematch_enqueue() -> None:
-    from certification.tasks import advisory_rematch_task
+    """Match certified products again, through the outbox (one row per import that changed anything)."""
+    from trust.outbox import outbox_enqueue
 
-    advisory_rematch_task.delay()
+    outbox_enqueue(kind="advisory.rematch", key=f"advisory.rematch:{uuid.uuid4().hex}",
+                   summary=timezone.now().isoformat(timespec="seconds"))

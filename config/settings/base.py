@@ -47,6 +47,9 @@ MIDDLEWARE = [
     "config.middleware.ApiErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of the app's middleware: a committed change is never answered 500; an unreachable
+    # database or Redis answers 503 with Retry-After.
+    "config.resilience.ResilienceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.VietnameseFirstLocaleMiddleware",
     "config.middleware.BadInputMiddleware",
@@ -86,6 +89,11 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection broken by a database restart is replaced at the next request, not used.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # An unreachable server fails a request in seconds (a 503), it does not hang it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web + in-process tasks) share the file; wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -178,20 +186,26 @@ BULK_STATUS_MAX_SERIALS = 10_000
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
 if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend") or not env("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+    EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 else:
     vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # an SMTP server that hangs fails the attempt, it is retried
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cơ quan chứng nhận <no-reply@registry.local>")
 STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
 # Where people write about their personal data (the privacy notice names it).
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="privacy@registry.local")
 
-# Redis is optional: without it tasks run in-process and the cache is local memory.
+# Redis is optional: without it tasks run in-process and the cache is local memory. With it, the cache
+# (and so the API throttles) falls back to local memory while Redis is down and returns by itself.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {
+        "BACKEND": "config.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHE_REDIS_RETRY_SECONDS = env.int("CACHE_REDIS_RETRY_SECONDS", default=5)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = None
@@ -204,8 +218,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-# A message not acknowledged within this many seconds is redelivered by Redis.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)}
+# Redis redelivers a message not acknowledged within this many seconds. It is only the backstop: the
+# outbox sweeper re-publishes the work of a dead worker within WORKER_STALE_SECONDS + OUTBOX_SWEEP_SECONDS.
+# It stays above the longest hard time limit of a delivery (1500 s, re-matching) so Redis never hands a
+# task that is still running on a live worker to a second one (that would be harmless, only wasteful).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
+    # A stopped or unreachable Redis fails a publish in about a second instead of hanging a request.
+    "socket_connect_timeout": 1,
+    "socket_timeout": 10,
+    "socket_keepalive": True,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A worker waits for Redis as long as it takes (the default gives up after 100 retries and exits).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "config.celery:QuickReconnectConsumer"  # ... and tries again every 1-2 s
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_ROUTES = {
     "certification.tasks.check_run_execute_task": {"queue": "checks"},
     "registry.tasks.certificate_render_pdf_task": {"queue": "documents"},
@@ -215,8 +244,38 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Declared, so a worker started without -Q still consumes every queue the routes send tasks to.
 CELERY_TASK_QUEUES = [Queue("celery"), Queue("checks"), Queue("documents")]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# The outbox and fast recovery (docs/operations.md explains how these numbers fit together) ----------
+# Workers write a heartbeat every WORKER_HEARTBEAT_SECONDS; one silent for WORKER_STALE_SECONDS is dead
+# and the sweeper (every OUTBOX_SWEEP_SECONDS) hands its claims to another worker: a killed worker's
+# work runs again within WORKER_STALE_SECONDS + OUTBOX_SWEEP_SECONDS (20 s by default).
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=5)
+WORKER_STALE_SECONDS = env.int("WORKER_STALE_SECONDS", default=15)
+OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=5)
+# A published message not yet claimed is published again after this long when its queue is empty (the
+# broker lost it, e.g. Redis restarted without persistence), and after OUTBOX_REDISPATCH_MAX_SECONDS anyway.
+OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=10)
+OUTBOX_REDISPATCH_MAX_SECONDS = env.int("OUTBOX_REDISPATCH_MAX_SECONDS", default=120)
+# Failed attempts wait OUTBOX_BACKOFF_SECONDS * 2**(n-1) (at most OUTBOX_BACKOFF_MAX_SECONDS, +-20 %);
+# after OUTBOX_MAX_ATTEMPTS the message is `failed` and shows on the staff desk (about 50 min in all).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=10)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=10)
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=900)
+OUTBOX_OVERDUE_SECONDS = env.int("OUTBOX_OVERDUE_SECONDS", default=300)  # staff desk and /readyz
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)  # delivered rows kept as history
+OUTBOX_SETTLE_RETRY_SECONDS = 30  # a worker keeps trying to record an outcome through a database restart
+OUTBOX_BROKER_RETRY_SECONDS = 5  # after a failed publish, a web process stops trying for this long
+OUTBOX_PUBLISH_RETRY_POLICY = CELERY_TASK_PUBLISH_RETRY_POLICY
+OUTBOX_PRIORITY = 3  # new work; taken-back and lost work is published at 0, which Redis serves first
+# Embedded mode has no beat: retries that came due are delivered with the next committed change.
+OUTBOX_EAGER_SWEEP_SECONDS = env.int("OUTBOX_EAGER_SWEEP_SECONDS", default=60)
+
 CELERY_BEAT_SCHEDULE = {
-    "sweep-stale-check-runs": {"task": "certification.tasks.check_run_sweep_task", "schedule": 60.0},
+    # Expiring keeps a late sweep from piling up behind a busy queue: the next one is seconds away.
+    "outbox-sweep": {"task": "trust.tasks.outbox_sweep_task", "schedule": float(OUTBOX_SWEEP_SECONDS),
+                     "options": {"expires": max(OUTBOX_SWEEP_SECONDS * 2, 10), "priority": 0}},
+    "sweep-stale-check-runs": {"task": "certification.tasks.check_run_sweep_task", "schedule": 60.0,
+                               "options": {"expires": 120}},
     "expire-certificates": {"task": "registry.tasks.certificate_expire_due_task", "schedule": crontab(minute=5)},
 }
 CHECK_RUN_STALE_SECONDS = env.int("CHECK_RUN_STALE_SECONDS", default=600)

@@ -35,6 +35,8 @@ ROLES = ["anon", "vendor", "other_vendor", "eval_pending", "evaluator", "eval_ot
 # 404 where the caller may not know the object exists, 403 where they may, and the denial before
 # reading the input (an empty body from a caller who may act is a 400).
 EXPECTED: dict[str, dict[str, str]] = {
+    "healthz": {"GET": "all:200"},
+    "readyz": {"GET": "all:200"},
     "security_txt": {"GET": "all:200"},
     "security_policy": {"GET": "all:200"},
     "set_language": {"GET": "all:302", "POST": "all:302"},
@@ -129,6 +131,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "certification:vendor_verify": {"GET": "all:405", "POST": "302* 403 403 403 403 403 403 302 403"},
     "certification:change_request_decide": {"GET": "all:405", "POST": "302* 403 403 403 403 403 403 400 403"},
     "certification:mvn_review": {"GET": "all:405", "POST": "302* 403 403 403 403 403 403 400 403"},
+    "certification:outbox_resend": {"GET": "all:405", "POST": "302* 403 403 403 403 403 403 302 403"},
+    "certification:outbox_resend_failed": {"GET": "all:405", "POST": "302* 403 403 403 403 403 403 302 403"},
     "certification:certificate_action": {"GET": "all:405", "POST": "302* 403 403 403 403 403 403 400 403"},
     "registry:product_list": {"GET": "all:200"},
     "registry:product_detail": {"GET": "all:200"},
@@ -210,7 +214,7 @@ PAGE_METHODS = {name: ["GET", "POST"] for name in [
     "certification:change_request_decide", "certification:mvn_review", "certification:certificate_action",
     "registry:vendor_register", "registry:certificate_bulk", "registry:certificate_lookup",
     "registry:api_tokens", "registry:api_token_revoke", "registry:personal_data", "registry:account_delete",
-    "set_language",
+    "set_language", "certification:outbox_resend", "certification:outbox_resend_failed",
 ]}
 
 
@@ -296,6 +300,9 @@ def world(roles_ready, settings, django_capture_on_commit_callbacks):
     from registry.account_services import api_token_issue
 
     w.token, _key = api_token_issue(user=w.vendor_user, actor=w.vendor_user, name="ERP", lifetime_days=90)
+    from trust.models import OutboxMessage
+
+    w.outbox_message = OutboxMessage.objects.order_by("pk").first()
     w.users = {"anon": None, "vendor": w.vendor_user, "other_vendor": w.other_vendor_user,
                "eval_pending": w.eval_pending, "evaluator": w.evaluator, "eval_other": w.eval_other,
                "certifier": w.certifier, "staff": w.staff, "procurement": w.procurement}
@@ -340,6 +347,8 @@ def _kwargs(name: str, pattern: str, w: World) -> dict:
             kw["pk"] = w.attestation.pk
         elif "tokens/" in pattern:
             kw["pk"] = w.token.pk
+        elif "outbox/" in pattern:
+            kw["pk"] = w.outbox_message.pk
         else:
             raise AssertionError(f"no pk chosen for {name} ({pattern})")
     if "<str:serial>" in pattern:
@@ -418,10 +427,10 @@ BOOKKEEPING = {"sessions.Session", "usersessions.UserSession", "axes.AccessAttem
 
 def _fingerprint() -> dict:
     """Row counts of every table, and the statuses and identities a denial could change."""
+    from django.db import connection
+
     from certification.models import Application, CaseResult
     from registry.models import Certificate, Product, Vendor
-
-    from django.db import connection
 
     models = [m for m in apps.get_models() if m._meta.label not in BOOKKEEPING and m._meta.managed]
     quote = connection.ops.quote_name

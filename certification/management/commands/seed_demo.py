@@ -381,7 +381,7 @@ class Command(BaseCommand):
     def _certificate_backdate(self, certificate: Certificate, months: int) -> None:
         """Demo only: move an issued certificate's validity into the past so the scheduler's expiry applies.
         The change is recorded in the audit chain like any other edit."""
-        from registry.tasks import certificate_render_pdf_task
+        from registry.services import certificate_render_enqueue
 
         issued_at = timezone.now() - relativedelta(months=months + 1)
         valid_until = issued_at + relativedelta(months=months)
@@ -393,7 +393,7 @@ class Command(BaseCommand):
             audit_append(actor=None, action="certificate.backdate", obj=locked, before=before,
                          after={"issued_at": issued_at, "valid_until": valid_until},
                          data={"source": "seed_demo", "reason": "demo certificate whose validity has ended"})
-            transaction.on_commit(lambda: certificate_render_pdf_task.delay(locked.pk))
+            certificate_render_enqueue(certificate=locked, reason="backdate")
 
     # Output ---------------------------------------------------------------------------------------
 

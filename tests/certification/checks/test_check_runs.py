@@ -9,6 +9,7 @@ from certification.choices import CheckRunStatus
 from certification.models import CheckRun
 from certification.process.services import application_transition
 from certification.tasks import check_run_execute_task
+from trust.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -62,15 +63,18 @@ def test_check_run_execute_is_idempotent(submitted):
     assert run.executions == 1
 
 
-def test_check_runs_sweep_reenqueues_stale_runs(submitted):
+def test_check_runs_sweep_reenqueues_stale_runs(submitted, commit):
     run = CheckRun.objects.filter(application=submitted).first()
     CheckRun.objects.filter(pk=run.pk).update(status=CheckRunStatus.RUNNING,
                                               started_at=timezone.now() - timedelta(hours=1))
     fresh = CheckRun.objects.exclude(pk=run.pk).first()
     CheckRun.objects.filter(pk=fresh.pk).update(status=CheckRunStatus.QUEUED, enqueued_at=timezone.now())
-    assert check_runs_sweep(stale_seconds=600) == 1  # only the stale one; tasks run eagerly in tests
+    # The stale run's delivery was settled already: it gets a new generation and a new outbox row.
+    with commit():
+        assert check_runs_sweep(stale_seconds=600) == 1  # only the stale one; delivered eagerly in tests
     run.refresh_from_db()
     assert run.status == CheckRunStatus.DONE and run.executions == 2
+    assert OutboxMessage.objects.get(key=f"check_run:{run.pk}:{run.generation}").status == "sent"
     assert CheckRun.objects.get(pk=fresh.pk).status == CheckRunStatus.QUEUED
 
 
@@ -99,3 +103,27 @@ def test_checks_resubmission_reruns_checks(with_artifacts, journey, staff, vendo
 
 def test_checks_registry_has_issue_two_checks():
     assert {"artifact.integrity", "docs.complete"} <= set(CHECKS)
+
+
+def test_check_run_crash_retries_through_the_outbox_then_records_the_error(with_artifacts, journey, monkeypatch):
+    """A check that keeps crashing (a poison input) is retried with backoff, then dead-lettered: the case
+    shows 'error' and the rest of the queue was never held up."""
+    from trust.outbox import outbox_deliver
+
+    def broken(application):
+        raise ValueError("parser exploded")
+
+    monkeypatch.setitem(CHECKS, "artifact.integrity", broken)
+    app = journey(with_artifacts, "submitted")
+    run = CheckRun.objects.get(application=app, check_key="artifact.integrity")
+    message = OutboxMessage.objects.get(key=f"check_run:{run.pk}:{run.generation}")
+    assert message.status == "pending" and message.attempts == 1 and "parser exploded" in message.last_error
+    assert CheckRun.objects.get(application=app, check_key="docs.complete").status == CheckRunStatus.DONE
+    while message.status == "pending":
+        OutboxMessage.objects.filter(pk=message.pk).update(available_at=timezone.now())
+        outbox_deliver(message_id=message.pk)
+        message.refresh_from_db()
+    assert message.status == "failed" and message.attempts == message.max_attempts == 5
+    run.refresh_from_db()
+    assert run.status == CheckRunStatus.ERROR and "parser exploded" in run.error
+    assert run.case.result == "error"

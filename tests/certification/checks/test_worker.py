@@ -16,6 +16,7 @@ from certification.process.services import application_transition, case_result_r
 from certification.process.workbench import independence_declare
 from config.celery import app as celery_app
 from registry.models import Certificate
+from trust.models import OutboxMessage
 
 QUEUES = {"checks", "documents", "celery"}
 ROUTED = {
@@ -24,6 +25,7 @@ ROUTED = {
     "accounts.tasks.email_send_task": "celery",
     "certification.tasks.check_run_sweep_task": "celery",
     "registry.tasks.certificate_expire_due_task": "celery",
+    "trust.tasks.outbox_sweep_task": "celery",
 }
 
 
@@ -35,9 +37,27 @@ def test_worker_config_delivery_guarantees():
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_serializer == "json" and list(conf.accept_content) == ["json"]
-    # Redis redelivers an unacknowledged message after the visibility timeout; it must outlast the longest
-    # retry countdown (e-mail: 30 s * 2**5) or a waiting retry would run twice.
-    assert conf.broker_transport_options["visibility_timeout"] >= max(30 * 2**5, 5 * 2**5, 10 * 2**5) + 60
+    # Redis redelivers an unacknowledged message after the visibility timeout: it stays above the longest
+    # hard time limit of a delivery, so a task still running on a live worker is never handed to another.
+    from trust.outbox import CLAIM_MARGIN_SECONDS, OUTBOX_KINDS
+
+    longest = max(kind.time_limit for kind in OUTBOX_KINDS.values()) + CLAIM_MARGIN_SECONDS
+    assert conf.broker_transport_options["visibility_timeout"] > longest
+
+
+def test_worker_config_fast_recovery_numbers_fit_together():
+    """A killed worker's work runs again within 30 s: its heartbeat goes stale, then the next sweep hands
+    its claims on. Staleness tolerates two missed beats; Redis down never hangs a publish."""
+    assert settings.WORKER_STALE_SECONDS >= 3 * settings.WORKER_HEARTBEAT_SECONDS
+    assert settings.WORKER_STALE_SECONDS + settings.OUTBOX_SWEEP_SECONDS <= 30
+    sweep = settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]
+    assert sweep["task"] == "trust.tasks.outbox_sweep_task"
+    assert sweep["schedule"] == settings.OUTBOX_SWEEP_SECONDS and sweep["options"]["priority"] == 0
+    assert sweep["options"]["expires"] >= settings.OUTBOX_SWEEP_SECONDS
+    conf = celery_app.conf
+    assert conf.broker_transport_options["socket_connect_timeout"] <= 2
+    assert conf.broker_connection_max_retries is None  # a worker waits for Redis, it does not exit
+    assert conf.worker_consumer == "config.celery:QuickReconnectConsumer"
 
 
 def test_worker_config_queues_and_routes():
@@ -139,7 +159,10 @@ def test_worker_runs_checks_and_renders_certificate(celery_worker_live, task_thr
               what="the vendor's four notices")
     assert len([m for m in mail.outbox if m.to == [staff.email]]) == 1
 
+    # Every side effect (checks, PDF, e-mails) was an outbox row delivered by the worker's thread.
     main = threading.get_ident()
-    for name in ("certification.tasks.check_run_execute_task", "registry.tasks.certificate_render_pdf_task",
-                 "accounts.tasks.email_send_task"):
-        assert task_threads.get(name) and main not in task_threads[name], f"{name} did not run on the worker"
+    name = "trust.tasks.outbox_deliver_task"
+    assert task_threads.get(name) and main not in task_threads[name], f"{name} did not run on the worker"
+    assert not OutboxMessage.objects.exclude(status="sent").exists()
+    kinds = set(OutboxMessage.objects.values_list("kind", flat=True))
+    assert kinds == {"check_run.execute", "certificate.render_pdf", "email"}
