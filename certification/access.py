@@ -101,10 +101,6 @@ class ApplicationAccess:
         return self.is_assigned_evaluator and not self.independence_stated
 
     @property
-    def may_see_details(self) -> bool:
-        return not self.independence_needed
-
-    @property
     def works_on_it(self) -> bool:
         """An assigned evaluator who stated independence."""
         return self.is_assigned_evaluator and self.independence_stated

@@ -71,16 +71,6 @@ def application_access_full(*, user, pk, details: bool = True):
                                   details=details)
 
 
-def application_get(*, user, pk) -> Application:
-    """One application the user may see, with everything needed to show it; any other is 'not found'."""
-    return application_access_full(user=user, pk=pk, details=False).application
-
-
-def case_history(*, case: CaseResult) -> QuerySet:
-    """Every recorded change of one case, oldest first."""
-    return CaseResultVersion.objects.filter(case=case).order_by("created_at", "id")
-
-
 def product_version_get(*, pk) -> ProductVersion:
     """A product version by id; whether the caller may apply for it is the service's rule."""
     version = ProductVersion.objects.select_related("product").filter(pk=pk).first()
@@ -91,7 +81,7 @@ def product_version_get(*, pk) -> ProductVersion:
 
 # Evaluator's workbench ---------------------------------------------------------------------------
 # Reads behind the API's workbench resources. Each takes an application already scoped by
-# application_get, so "may this caller see it at all" is answered once, above.
+# certification.access, so "may this caller see it at all" is answered once, above.
 
 # Events the vendor takes itself; the rest are the certification body's, which acts as one to the vendor.
 VENDOR_SIDE_ACTIONS = frozenset({ApplicationAction.CREATE, ApplicationAction.SUBMIT, ApplicationAction.WITHDRAW,
