@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ReadOnlyAdmin
@@ -56,6 +57,7 @@ class VendorAdmin(admin.ModelAdmin):
 
     list_display = ["legal_name", "name_en", "tax_code", "province", "verified_at"]
     list_filter = ["province"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ["legal_name", "name_en", "tax_code"]
     inlines = [VendorMembershipInline]
 
