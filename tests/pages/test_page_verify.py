@@ -4,7 +4,6 @@ import io
 import pytest
 from django.urls import reverse
 
-from registry import documents
 
 pytestmark = pytest.mark.django_db
 
@@ -98,27 +97,35 @@ def test_certificate_bulk_accepts_ten_thousand_serials(client, make_certificate,
     assert len(response.content.decode("utf-8-sig").strip().splitlines()) == 10_001
 
 
-def test_certificate_pdf_renders_when_missing_then_streams_inline(client, make_certificate, monkeypatch):
-    from django.core.files.base import ContentFile
-
+def test_certificate_pdf_signs_and_renders_when_missing_then_streams_inline(client, make_certificate):
+    """No task ran yet (no commit): the first download signs the record and renders and signs the PDF in
+    process (the embedded default; the full stack answers 503 until the signing worker did), later ones
+    stream the stored file."""
     certificate = make_certificate()
-    calls = []
-
-    def fake_store(*, certificate):
-        calls.append(certificate.pk)
-        certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
-        return certificate.pdf.name
-
-    monkeypatch.setattr(documents, "certificate_pdf_store", fake_store)
     url = reverse("registry:certificate_pdf", args=[certificate.serial])
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'inline; filename="{certificate.serial}.pdf"'
-    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
+    assert "max-age=" in response["Cache-Control"]
+    first = b"".join(response.streaming_content)
+    assert first.startswith(b"%PDF-")
     response = client.get(url)  # already rendered: streamed as stored, not rendered again
-    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
-    assert calls == [certificate.pk]
+    assert b"".join(response.streaming_content) == first
+    assert certificate.documents.count() == 1
+
+
+def test_certificate_pdf_of_a_revoked_certificate_is_a_notice(client, make_certificate):
+    """The PDF as issued is never offered as current: a revoked certificate's download says it is revoked."""
+    from registry.verification import certificate_pdf_check
+
+    certificate = make_certificate("revoked")
+    response = client.get(reverse("registry:certificate_pdf", args=[certificate.serial]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'inline; filename="{certificate.serial}-revoked.pdf"'
+    data = b"".join(response.streaming_content)
+    check = certificate_pdf_check(data=data)
+    assert check.ok and check.document.status == "revoked" and check.certificate == certificate
 
 
 def test_certificate_pdf_unknown_serial_is_404(client):
