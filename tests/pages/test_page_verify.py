@@ -4,7 +4,6 @@ import io
 import pytest
 from django.urls import reverse
 
-
 pytestmark = pytest.mark.django_db
 
 STATUS_WORDS = {
