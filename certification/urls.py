@@ -39,4 +39,6 @@ urlpatterns = [
     path("staff/change-requests/<id:pk>/", staff.change_request_decide_view, name="change_request_decide"),
     path("staff/mvn/<id:pk>/", staff.mvn_review_view, name="mvn_review"),
     path("certificates/<str:serial>/actions/", staff.certificate_action, name="certificate_action"),
+    path("staff/lineage/certificates/<str:serial>/", staff.certificate_lineage_download, name="certificate_lineage"),
+    path("staff/lineage/products/<id:pk>/", staff.product_lineage_download, name="product_lineage"),
 ]

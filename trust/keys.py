@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -143,7 +143,13 @@ def signing_key_for_signing() -> tuple[SigningKey, Ed25519PrivateKey]:
     """The active key and its private half, or SigningUnavailable."""
     # created at first use only in tests and the embedded default, and then not audited: those logs are
     # about the test or the demo, not about keys
-    key = signing_key_ensure(audited=False) if settings.SIGNING_KEY_AUTO_CREATE else signing_key_current()
+    key = signing_key_current()
+    if key is None and settings.SIGNING_KEY_AUTO_CREATE:
+        try:
+            with transaction.atomic():
+                key = signing_key_ensure(audited=False)
+        except IntegrityError:  # another process registered it at the same moment
+            key = signing_key_current()
     if key is None:
         raise SigningUnavailable(_("No active signing key: run `manage.py signing_setup` on the signing host."))
     return key, private_key_load(key.key_id)
