@@ -30,6 +30,7 @@ from registry.models import Certificate
 from registry.records import covered_versions
 from registry.selectors import (
     certificate_get,
+    certificate_proof_links,
     certificate_status_bulk,
     product_get,
     product_public_list,
@@ -113,6 +114,7 @@ def certificate_verify(request, serial: str):
         "events": events,
         "check": check,
         "versions": covered_versions(certificate),
+        "proofs": certificate_proof_links(certificate=certificate),
         "checked_at": _moment(timezone.now()),
     })
     return _status_cached(response, private=request.user.is_authenticated)

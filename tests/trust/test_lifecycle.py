@@ -186,3 +186,28 @@ def test_renewal_of_a_revoked_certificate_is_refused(certified, vendor_member, s
     with pytest.raises(GuardFailed):
         application_create(actor=vendor_member, product_version=version, scheme=scheme, level="basic",
                            renewal_of=certificate)
+
+
+def test_renewal_and_maintenance_through_the_api(certified, vendor_member, other_vendor_member, api_client, scheme):
+    from certification.models import Application
+
+    certificate = certified.certificate
+    version = ProductVersionFactory(product=certificate.product, version="3.0")
+    api_client.force_authenticate(vendor_member)
+    url = reverse("certification_api:application_list")
+    response = api_client.post(url, {"product_version": version.pk, "scheme": scheme.code, "level": "basic",
+                                     "maintenance_of": certificate.serial, "impact_analysis": "Đổi thư viện TLS",
+                                     "affected_requirements": ["FW-01"]}, format="json")
+    assert response.status_code == 201, response.content
+    app = Application.objects.get(pk=response.json()["id"])
+    assert (app.kind, app.maintenance_of, app.affected_requirements) == ("maintenance", certificate, ["FW-01"])
+    response = api_client.post(url, {"product_version": version.pk, "scheme": scheme.code, "level": "basic",
+                                     "renewal_of": "VN-CSP-1999-00000"}, format="json")
+    assert response.status_code == 404
+    api_client.force_authenticate(other_vendor_member)
+    from registry.selectors import vendor_for_user
+
+    theirs = ProductVersionFactory(product__vendor=vendor_for_user(other_vendor_member))
+    response = api_client.post(url, {"product_version": theirs.pk, "scheme": scheme.code, "level": "basic",
+                                     "renewal_of": certificate.serial}, format="json")
+    assert response.status_code == 404

@@ -6,7 +6,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.bounds import INT64_MAX
-from trust.transparency import ENTRIES_MAX
 
 
 class SignatureSerializer(serializers.Serializer):
@@ -77,4 +76,4 @@ class ConsistencyQuerySerializer(serializers.Serializer):
 class EntriesQuerySerializer(serializers.Serializer):
     start = serializers.IntegerField(min_value=0, max_value=INT64_MAX)
     end = serializers.IntegerField(min_value=1, max_value=INT64_MAX, required=False,
-                                   help_text=_("Exclusive; at most %(n)s entries per request.") % {"n": ENTRIES_MAX})
+                                   help_text=_("Exclusive; at most 1,000 entries per request."))

@@ -107,8 +107,8 @@ class EntriesView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(summary=_("Entries of the transparency log"),
-                   description=_("The audit entries with leaf indexes start..end-1 (at most %(n)s), as the leaves "
-                                 "hash them: the RFC 8785 form of each entry is its leaf.") % {"n": ENTRIES_MAX},
+                   description=_("The audit entries with leaf indexes start..end-1 (at most 1,000), as the leaves "
+                                 "hash them: the RFC 8785 form of each entry is its leaf."),
                    parameters=[EntriesQuerySerializer],
                    responses={200: EntriesSerializer, **ERRORS_400}, tags=["trust"])
     def get(self, request):
