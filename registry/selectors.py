@@ -158,7 +158,7 @@ def mvn_attestation_get(*, user, pk):
     return attestation
 
 
-def certificate_proof_links(*, certificate: Certificate) -> list[dict]:
+def certificate_proof_links(*, certificate: Certificate, absolute: bool = True) -> list[dict]:
     """The audit entries of a certificate, each with the URL of its inclusion proof in the latest signed tree
     head (or the current tree, for an entry the latest head does not cover yet)."""
     from django.conf import settings
@@ -169,7 +169,7 @@ def certificate_proof_links(*, certificate: Certificate) -> list[dict]:
     head = tree_head_latest()
     links = leaf_proof_links(object_type="registry.certificate", object_id=str(certificate.pk))
     size = None
-    base = settings.SITE_URL + reverse("trust_api:inclusion_proof")
+    base = (settings.SITE_URL if absolute else "") + reverse("trust_api:inclusion_proof")
     for link in links:
         if head is not None and link["leaf_index"] < head.tree_size:
             link["tree_size"] = head.tree_size

@@ -114,7 +114,7 @@ def certificate_verify(request, serial: str):
         "events": events,
         "check": check,
         "versions": covered_versions(certificate),
-        "proofs": certificate_proof_links(certificate=certificate),
+        "proofs": certificate_proof_links(certificate=certificate, absolute=False),
         "checked_at": _moment(timezone.now()),
     })
     return _status_cached(response, private=request.user.is_authenticated)

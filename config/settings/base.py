@@ -286,6 +286,8 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "registry.choices.CertificateStatus",
         "ApplicationStatusEnum": "certification.choices.ApplicationStatus",
         "ApplicationActionEnum": "certification.choices.ApplicationAction",
+        "ApplicationKindEnum": "certification.choices.ApplicationKind",
+        "ArtifactKindEnum": "registry.choices.ArtifactKind",
         "CaseResultEnum": "certification.choices.CaseResultValue",
     },
 }
