@@ -26,6 +26,7 @@ install: ## Idempotent setup (system packages, .venv, requirements)
 run: install
 	$(MANAGE) compile_translations
 	$(MANAGE) migrate --noinput
+	$(MANAGE) signing_setup
 	$(MANAGE) seed_demo
 	@case "$${DJANGO_SETTINGS_MODULE:-}" in \
 	  *production*) echo "$(MANAGE) collectstatic --noinput"; $(MANAGE) collectstatic --noinput ;; \

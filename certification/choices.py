@@ -14,6 +14,12 @@ class ApplicationStatus(models.TextChoices):
     APPEALED = "appealed", _("Appealed")
 
 
+class ApplicationKind(models.TextChoices):
+    CERTIFICATION = "certification", _("Certification")
+    RENEWAL = "renewal", _("Renewal of a certificate")
+    MAINTENANCE = "maintenance", _("Maintenance (a new version joins a certificate)")
+
+
 class ApplicationAction(models.TextChoices):
     CREATE = "create", _("Create")
     SUBMIT = "submit", _("Submit")

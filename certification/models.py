@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certification.choices import (
     ApplicationAction,
+    ApplicationKind,
     ApplicationStatus,
     CaseResultValue,
     CheckRunStatus,
@@ -30,9 +31,18 @@ class Application(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="applications_created"
     )
+    kind = models.CharField(_("kind"), max_length=16, choices=ApplicationKind.choices,
+                            default=ApplicationKind.CERTIFICATION)
     renewal_of = models.ForeignKey(
         Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="renewal_applications"
     )
+    # A maintenance application: the certificate the new version joins, the vendor's impact analysis and the
+    # requirements it affects (re-evaluated with every automated check; the others stand as certified).
+    maintenance_of = models.ForeignKey(
+        Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="maintenance_applications"
+    )
+    impact_analysis = models.TextField(_("impact analysis"), blank=True)
+    affected_requirements = models.JSONField(_("affected requirements"), default=list, blank=True)
     certificate = models.ForeignKey(
         Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="applications"
     )
@@ -47,9 +57,21 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         indexes = [models.Index(fields=["status"], name="cert_application_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="certification", renewal_of__isnull=True, maintenance_of__isnull=True)
+                           | models.Q(kind="renewal", renewal_of__isnull=False, maintenance_of__isnull=True)
+                           | models.Q(kind="maintenance", renewal_of__isnull=True, maintenance_of__isnull=False)),
+                name="%(app_label)s_%(class)s_kind_matches_certificate"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.product_version} ({self.scheme.code}, {self.level})"
+
+    @property
+    def target_certificate(self):
+        """The certificate a renewal or maintenance application continues, else None."""
+        return self.renewal_of or self.maintenance_of
 
 
 class ApplicationEvent(models.Model):

@@ -41,4 +41,6 @@ urlpatterns = [
     path("staff/outbox/<id:pk>/resend/", outbox.outbox_resend_view, name="outbox_resend"),
     path("staff/outbox/resend-failed/", outbox.outbox_resend_failed_view, name="outbox_resend_failed"),
     path("certificates/<str:serial>/actions/", staff.certificate_action, name="certificate_action"),
+    path("staff/lineage/certificates/<str:serial>/", staff.certificate_lineage_download, name="certificate_lineage"),
+    path("staff/lineage/products/<id:pk>/", staff.product_lineage_download, name="product_lineage"),
 ]

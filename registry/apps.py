@@ -13,3 +13,13 @@ class RegistryConfig(AppConfig):
         account_signals_connect()
         personal_data_sections_register()
         from registry import outbox  # noqa: F401  (registers this app's kinds of outbox message)
+        from trust.keys import RESIGN_HOOKS
+        from trust.services import AUDIT_CHECKS
+
+        from .integrity import certificates_match_events
+        from .signing import certificate_records_resign
+
+        if certificates_match_events not in AUDIT_CHECKS:
+            AUDIT_CHECKS.append(certificates_match_events)
+        if certificate_records_resign not in RESIGN_HOOKS:
+            RESIGN_HOOKS.append(certificate_records_resign)

@@ -39,6 +39,8 @@ class CertificateAction(models.TextChoices):
     REINSTATE = "reinstate", _("Reinstate")
     REVOKE = "revoke", _("Revoke")
     EXPIRE = "expire", _("Expire")
+    RENEW = "renew", _("Renew")
+    MAINTAIN = "maintain", _("Maintain (new version)")
 
 
 class ReviewStatus(models.TextChoices):

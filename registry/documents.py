@@ -20,11 +20,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import mark_safe
 
 from registry.choices import CertificateStatus, Level
 from registry.models import Certificate
-from registry.records import certificate_record, certificate_record_fingerprint
+from registry.records import certificate_record, record_fingerprint
 
 logger = logging.getLogger(__name__)
 # WeasyPrint reports every layout step at INFO; keep worker logs readable unless LOGGING says otherwise.
@@ -71,13 +72,14 @@ def certificate_fonts() -> list[FontFace]:
             for (family, weight, style), name in FONT_FILES.items()]
 
 
-def certificate_verify_url(serial: str) -> str:
-    """The public verification page the QR code points to."""
+def certificate_verify_url(serial: str, fingerprint: str = "") -> str:
+    """The public verification page the QR code points to; with the record fingerprint the page says whether
+    the scanned document is the current record."""
     try:
         path = reverse("registry:certificate_verify", args=[serial])
     except NoReverseMatch:  # the public pages are not wired yet; this is the path they will have
         path = f"/verify/{serial}/"
-    return f"{settings.SITE_URL}{path}"
+    return f"{settings.SITE_URL}{path}" + (f"?fp={fingerprint}" if fingerprint else "")
 
 
 def qr_svg(data: str) -> str:
@@ -115,27 +117,42 @@ def document_context(*, product, version: str, vendor, scheme, vendor_name: str 
     }
 
 
-def certificate_pdf_context(*, certificate: Certificate) -> dict:
-    """Everything the template prints; also what tests inspect (QR payload, fingerprint)."""
-    record = certificate_record(certificate)
-    verify_url = certificate_verify_url(certificate.serial)
+def certificate_pdf_context(*, certificate: Certificate, signed=None) -> dict:
+    """Everything the template prints; also what tests inspect (QR payload, fingerprint). `signed` is the
+    CertificateRecord the PDF states (default: the newest); the document prints its fields, its
+    fingerprint and key id, and, when the status is not active, says so across the page."""
+    from registry.signing import certificate_record_latest
+
+    signed = signed if signed is not None else certificate_record_latest(certificate)
+    record = signed.record if signed is not None else certificate_record(certificate)
+    fingerprint = signed.fingerprint if signed is not None else record_fingerprint(record)
+    verify_url = certificate_verify_url(certificate.serial, fingerprint)
     vendor = certificate.vendor
+    status = record["status"]
     return {
-        **document_context(product=certificate.product, version=certificate.product_version.version,
+        **document_context(product=certificate.product, version=", ".join(record.get("versions") or
+                                                                          [record["version"]]),
                            vendor=vendor, scheme=certificate.scheme,
                            # the identity as issued: a later change of name or tax code does not rewrite it
-                           vendor_name=certificate.vendor_legal_name, vendor_tax_code=certificate.vendor_tax_code),
+                           vendor_name=record["vendor"]["name"], vendor_tax_code=record["vendor"]["tax_code"]),
         "serial": certificate.serial,
-        "vendor_long": len(certificate.vendor_legal_name) + len(vendor.name_en) > 110,  # set in a smaller size
+        "vendor_long": len(record["vendor"]["name"]) + len(vendor.name_en) > 110,  # set in a smaller size
         "level": bilingual(Level(certificate.level).label),
-        "status_at_issue": bilingual(CertificateStatus(record["status"]).label),
-        "issued_on": _local_date(certificate.issued_at),
-        "valid_until": _local_date(certificate.valid_until),
+        "status": status,
+        "status_label": bilingual(CertificateStatus(status).label),
+        "status_at_issue": bilingual(CertificateStatus.ACTIVE.label),
+        "status_reason": record.get("status_reason", ""),
+        "status_since": _local_date(parse_datetime(record["status_changed_at"])) if record.get("status_changed_at")
+        else "",
+        "issued_on": _local_date(parse_datetime(record["issued_at"])),
+        "valid_until": _local_date(parse_datetime(record["valid_until"])),
         "verify_url": verify_url,
         "qr_payload": verify_url,
         "qr_svg": mark_safe(qr_svg(verify_url)),  # segno's own markup, no user data beyond the URL
         "record": record,
-        "fingerprint": certificate_record_fingerprint(certificate),
+        "fingerprint": fingerprint,
+        "key_id": record.get("key_id", ""),
+        "sbom_sha256": record.get("sbom_sha256", ""),
     }
 
 
@@ -180,37 +197,98 @@ def pdf_render(*, template: str, context: dict) -> bytes:
     return document.write_pdf(font_config=FontConfiguration(), uncompressed_pdf=False)
 
 
-def certificate_pdf_render(*, certificate: Certificate) -> bytes:
-    """Render the bilingual certificate PDF (one A4 landscape page) and return its bytes."""
+def certificate_pdf_render(*, certificate: Certificate, signed=None) -> bytes:
+    """Render the bilingual certificate PDF (one A4 landscape page) for a signed record; unsigned bytes."""
     return pdf_render(template="registry/certificate_pdf.html",
-                      context=certificate_pdf_context(certificate=certificate))
+                      context=certificate_pdf_context(certificate=certificate, signed=signed))
 
 
-def certificate_pdf_name(certificate: Certificate) -> str:
-    return f"{certificate.serial}.pdf"
+def _unsigned_name(certificate: Certificate, fingerprint: str) -> str:
+    return f"certificates/unsigned/{certificate.serial}-{fingerprint[:16]}.pdf"
+
+
+def _final_name(certificate: Certificate, fingerprint: str) -> str:
+    return f"certificates/{certificate.serial}-{fingerprint[:16]}.pdf"
+
+
+def certificate_pdf_prepare(*, certificate: Certificate) -> str | None:
+    """Render the PDF of the newest signed record and leave it for the signing worker; returns the record's
+    fingerprint, or None when that record already has its PDF (or nothing is signed yet)."""
+    from registry.models import CertificateDocument
+    from registry.signing import certificate_record_latest
+
+    signed = certificate_record_latest(certificate)
+    if signed is None or CertificateDocument.objects.filter(certificate=certificate,
+                                                            record_fingerprint=signed.fingerprint).exists():
+        return None
+    pdf = certificate_pdf_render(certificate=certificate, signed=signed)
+    name = _unsigned_name(certificate, signed.fingerprint)
+    storage = Certificate._meta.get_field("pdf").storage
+    if storage.exists(name):
+        storage.delete(name)
+    storage.save(name, ContentFile(pdf))
+    return signed.fingerprint
+
+
+def certificate_pdf_finish(*, certificate_id: int, fingerprint: str) -> str:
+    """PAdES-sign the rendered PDF of one signed record and publish it (idempotent). The certificate's
+    current PDF becomes this one when the record is still the newest."""
+    from registry.models import CertificateDocument, CertificateRecord
+    from registry.signing import certificate_record_latest
+    from trust.pdf_signing import pdf_sign
+
+    certificate = Certificate.objects.select_related("product", "product_version", "vendor", "scheme").get(
+        pk=certificate_id)
+    done = CertificateDocument.objects.filter(certificate=certificate, record_fingerprint=fingerprint).first()
+    if done is not None:
+        return done.file.name
+    signed = (CertificateRecord.objects.filter(certificate=certificate, fingerprint=fingerprint)
+              .order_by("-id").first())
+    if signed is None:
+        return "unknown record"
+    storage = Certificate._meta.get_field("pdf").storage
+    unsigned = _unsigned_name(certificate, fingerprint)
+    if storage.exists(unsigned):
+        with storage.open(unsigned, "rb") as fh:
+            pdf = fh.read()
+    else:  # delivered again after the file was used, or rendered elsewhere: render here
+        pdf = certificate_pdf_render(certificate=certificate, signed=signed)
+    pdf = pdf_sign(pdf, reason=f"Giấy chứng nhận / Certificate {certificate.serial}; "
+                               f"record SHA-256 {fingerprint}; key {signed.key_id}",
+                   name=getattr(settings, "CERTIFICATION_BODY_NAME_EN", ISSUER_NAME_EN))
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    target = _final_name(certificate, fingerprint)
+    with transaction.atomic():
+        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+        done = CertificateDocument.objects.filter(certificate=locked, record_fingerprint=fingerprint).first()
+        if done is not None:
+            return done.file.name
+        if storage.exists(target):
+            storage.delete(target)
+        stored = storage.save(target, ContentFile(pdf))
+        CertificateDocument.objects.create(
+            certificate=locked, status=signed.record["status"], record_fingerprint=fingerprint,
+            key_id=signed.key_id, file=stored, sha256=sha256, size=len(pdf), created_at=timezone.now())
+        latest = certificate_record_latest(locked)
+        if latest is not None and latest.fingerprint == fingerprint:
+            Certificate.objects.filter(pk=locked.pk).update(pdf=stored, pdf_sha256=sha256)
+            certificate.pdf.name, certificate.pdf_sha256 = stored, sha256
+    if storage.exists(unsigned):
+        storage.delete(unsigned)
+    return stored
 
 
 def certificate_pdf_store(*, certificate: Certificate) -> str:
-    """Render the PDF and store it as certificates/<serial>.pdf with its SHA-256; idempotent.
+    """Sign the record if needed, render and sign its PDF, in this process (the embedded default, tests and
+    the operator); the full stack does the same through the documents and signing queues."""
+    from registry.signing import certificate_sign
 
-    Rendering happens outside any transaction (it takes a while); storing locks the certificate row
-    so two workers rendering the same certificate cannot leave two files or a mismatched hash.
-    """
-    pdf = certificate_pdf_render(certificate=certificate)
-    sha256 = hashlib.sha256(pdf).hexdigest()
-    field = Certificate._meta.get_field("pdf")
-    with transaction.atomic():
-        locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-        target = field.generate_filename(locked, certificate_pdf_name(locked))
-        storage = locked.pdf.storage
-        if locked.pdf.name == target and locked.pdf_sha256 == sha256 and storage.exists(target):
-            stored = target  # the same bytes are already in place (rendering is deterministic)
-        else:
-            # Storages add a suffix instead of overwriting, so remove the old file(s) first.
-            for name in {target, locked.pdf.name} - {"", None}:
-                if storage.exists(name):
-                    storage.delete(name)
-            stored = storage.save(target, ContentFile(pdf))
-            Certificate.objects.filter(pk=locked.pk).update(pdf=stored, pdf_sha256=sha256)
-    certificate.pdf.name, certificate.pdf_sha256 = stored, sha256
+    certificate_sign(certificate_id=certificate.pk)
+    fingerprint = certificate_pdf_prepare(certificate=certificate)
+    if fingerprint is None:
+        from registry.signing import certificate_record_latest
+
+        fingerprint = certificate_record_latest(certificate).fingerprint
+    stored = certificate_pdf_finish(certificate_id=certificate.pk, fingerprint=fingerprint)
+    certificate.refresh_from_db(fields=["pdf", "pdf_sha256"])
     return stored

@@ -287,7 +287,11 @@ class Certificate(models.Model):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     needs_review = models.BooleanField(_("flagged for staff review"), default=False)
     review_reason = models.TextField(blank=True)
-    pdf = models.FileField(upload_to="certificates/", blank=True)
+    # SHA-256 of the SBOM evaluated for the newest covered version (empty when none was submitted).
+    sbom_sha256 = models.CharField(_("SBOM digest"), max_length=64, blank=True)
+    # The current PDF (CertificateDocument keeps every rendition): the certificate as issued while it is
+    # active, a notice that says the status while it is not.
+    pdf = models.FileField(upload_to="certificates/", blank=True, max_length=200)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -325,3 +329,89 @@ class CertificateEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.certificate.serial}: {self.action}"
 
+
+
+class CertificateVersion(models.Model):
+    """A product version a certificate covers: the one first certified, then each joined by maintenance."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="covered_versions")
+    product_version = models.ForeignKey(ProductVersion, on_delete=models.PROTECT, related_name="certificate_coverage")
+    sbom_sha256 = models.CharField(max_length=64, blank=True)
+    added_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)  # the application that brought it, its impact analysis
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        verbose_name = _("covered version")
+        verbose_name_plural = _("covered versions")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "product_version"],
+                                    name="%(app_label)s_%(class)s_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.product_version_id}"
+
+
+class CertificateRecord(models.Model):
+    """A signed record of a certificate: one per issuance and status change (append-only). `record` is the
+    JSON whose RFC 8785 form `signature` covers; `fingerprint` is that form's SHA-256."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="records")
+    version = models.PositiveIntegerField()  # 1, 2, ... per certificate; a re-signature keeps the number
+    record = models.JSONField()
+    signature = models.JSONField()
+    key_id = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    resigned_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["certificate", "-version", "-id"]
+        verbose_name = _("signed certificate record")
+        verbose_name_plural = _("signed certificate records")
+        indexes = [models.Index(fields=["certificate", "-version", "-id"], name="registry_certrec_latest_idx"),
+                   models.Index(fields=["key_id"], name="registry_certrec_key_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} v{self.version} ({self.key_id})"
+
+
+class CertificateDocument(models.Model):
+    """One rendition of a certificate's PDF, signed (PAdES) and kept: the hash identifies an issued file."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="documents")
+    status = models.CharField(max_length=10, choices=CertificateStatus.choices)  # the status it states
+    record_fingerprint = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=40)
+    file = models.FileField(upload_to="certificates/", max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("certificate document")
+        verbose_name_plural = _("certificate documents")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "record_fingerprint"],
+                                    name="%(app_label)s_%(class)s_one_per_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.status} {self.record_fingerprint[:12]}"
+
+
+class CertificateReminder(models.Model):
+    """An expiry reminder sent to the vendor: at most one per threshold and validity period."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="reminders")
+    days = models.PositiveSmallIntegerField()
+    valid_until = models.DateTimeField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "days", "valid_until"],
+                                    name="%(app_label)s_%(class)s_once"),
+        ]

@@ -156,3 +156,26 @@ def mvn_attestation_get(*, user, pk):
     if attestation is None:
         raise NotFoundError("Not found.")
     return attestation
+
+
+def certificate_proof_links(*, certificate: Certificate, absolute: bool = True) -> list[dict]:
+    """The audit entries of a certificate, each with the URL of its inclusion proof in the latest signed tree
+    head (or the current tree, for an entry the latest head does not cover yet)."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from trust.transparency import leaf_proof_links, tree_head_latest, tree_size
+
+    head = tree_head_latest()
+    links = leaf_proof_links(object_type="registry.certificate", object_id=str(certificate.pk))
+    size = None
+    base = (settings.SITE_URL if absolute else "") + reverse("trust_api:inclusion_proof")
+    for link in links:
+        if head is not None and link["leaf_index"] < head.tree_size:
+            link["tree_size"] = head.tree_size
+        else:
+            size = size if size is not None else tree_size()
+            link["tree_size"] = size
+        link["proof_url"] = f"{base}?leaf_index={link['leaf_index']}&tree_size={link['tree_size']}"
+        link.pop("tree_size")
+    return links

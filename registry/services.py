@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
@@ -29,6 +30,8 @@ from registry.choices import Category, CertificateAction, CertificateStatus, Lev
 from registry.models import (
     Certificate,
     CertificateEvent,
+    CertificateReminder,
+    CertificateVersion,
     MvnAttestation,
     Product,
     ProductVersion,
@@ -188,13 +191,20 @@ def _serial_next(year: int) -> str:
     return f"VN-CSP-{year}-{counter.last:05d}"
 
 
-CERTIFICATE_FIELDS = ["serial", "status", "status_reason", "level", "issued_at", "valid_until", "vendor_legal_name",
-                      "vendor_tax_code"]
+CERTIFICATE_FIELDS = ["serial", "status", "status_reason", "level", "issued_at", "valid_until", "status_changed_at",
+                      "vendor_legal_name", "vendor_tax_code", "sbom_sha256"]
+
+
+def certificate_sign_enqueue(*, certificate: Certificate, reason: str) -> None:
+    """Sign the certificate's record as it stands after this change (signing queue), through the outbox;
+    the status list and the PDF follow. Call inside the transaction of the change."""
+    outbox_enqueue(kind="certificate.sign", key=f"certificate.sign:{certificate.pk}:{reason}",
+                   payload={"certificate_id": certificate.pk}, obj=certificate, summary=certificate.serial)
 
 
 def certificate_issue(
     *, product_version: ProductVersion, scheme: Scheme, level: str, actor, issued_at: datetime.datetime | None = None,
-    data: dict | None = None,
+    data: dict | None = None, sbom_sha256: str = "",
 ) -> Certificate:
     """Issue a certificate; must be called inside the transaction of the decision that grants it."""
     if level not in Level.values:
@@ -214,21 +224,73 @@ def certificate_issue(
         issued_at=issued_at,
         valid_until=issued_at + relativedelta(months=scheme.validity_months),
         status_changed_at=issued_at,
+        sbom_sha256=sbom_sha256,
     )
+    CertificateVersion.objects.create(certificate=certificate, product_version=product_version,
+                                      sbom_sha256=sbom_sha256, added_at=issued_at, data=data or {})
     CertificateEvent.objects.create(
         certificate=certificate, action=CertificateAction.ISSUE, from_status="", to_status=certificate.status,
         actor=actor, actor_repr=actor_label(actor), data=data or {},
     )
     audit_append(actor=actor, action="certificate.issue", obj=certificate,
-                 after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})
-    certificate_render_enqueue(certificate=certificate, reason="issue")
+                 after=snapshot(certificate, CERTIFICATE_FIELDS),
+                 data={**(data or {}), "version": product_version.version})
+    certificate_sign_enqueue(certificate=certificate, reason="issue")
     return certificate
 
 
-def certificate_render_enqueue(*, certificate: Certificate, reason: str) -> None:
-    """(Re-)render the certificate's PDF through the outbox; call inside the transaction of the change."""
-    outbox_enqueue(kind="certificate.render_pdf", key=f"certificate.render_pdf:{certificate.pk}:{reason}",
-                   payload={"certificate_id": certificate.pk}, obj=certificate, summary=certificate.serial)
+def certificate_renew(*, certificate: Certificate, actor, data: dict | None = None) -> Certificate:
+    """A renewal evaluation was certified: the certificate continues with a new validity period from now
+    (an expired one becomes active again). Called inside the transaction of the decision."""
+    certificate = Certificate.objects.select_for_update().select_related("scheme").get(pk=certificate.pk)
+    if certificate.status not in (CertificateStatus.ACTIVE, CertificateStatus.EXPIRED):
+        raise TransitionNotAllowed(
+            _("A certificate that is %(status)s cannot be renewed.") % {"status": certificate.get_status_display()},
+            details={"status": certificate.status})
+    before = snapshot(certificate, CERTIFICATE_FIELDS)
+    now = timezone.now()
+    from_status = certificate.status
+    certificate.valid_until = now + relativedelta(months=certificate.scheme.validity_months)
+    certificate.status, certificate.status_reason, certificate.status_changed_at = CertificateStatus.ACTIVE, "", now
+    certificate.save(update_fields=["valid_until", "status", "status_reason", "status_changed_at"])
+    event = CertificateEvent.objects.create(certificate=certificate, action=CertificateAction.RENEW, from_status=from_status,
+                                    to_status=certificate.status, actor=actor, actor_repr=actor_label(actor),
+                                    data={**(data or {}), "valid_until": certificate.valid_until.isoformat()})
+    audit_append(actor=actor, action="certificate.renew", obj=certificate, before=before,
+                 after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})
+    certificate_sign_enqueue(certificate=certificate, reason=f"event={event.pk}")
+    certificate_notify_status_change(certificate=certificate, event=event)
+    return certificate
+
+
+def certificate_maintain(*, certificate: Certificate, product_version: ProductVersion, actor, sbom_sha256: str = "",
+                         data: dict | None = None) -> Certificate:
+    """A maintenance evaluation was certified: a new version of the product joins the active certificate.
+    Called inside the transaction of the decision."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status != CertificateStatus.ACTIVE:
+        raise TransitionNotAllowed(_("Only an active certificate can take in a new product version."),
+                                   details={"status": certificate.status})
+    if product_version.product_id != certificate.product_id:
+        raise ApplicationError(_("The version belongs to another product."), code="invalid")
+    if certificate.covered_versions.filter(product_version=product_version).exists():
+        raise TransitionNotAllowed(_("This version is already covered by the certificate."))
+    before = snapshot(certificate, CERTIFICATE_FIELDS)
+    now = timezone.now()
+    CertificateVersion.objects.create(certificate=certificate, product_version=product_version,
+                                      sbom_sha256=sbom_sha256, added_at=now, data=data or {})
+    if sbom_sha256:
+        certificate.sbom_sha256 = sbom_sha256
+        certificate.save(update_fields=["sbom_sha256"])
+    event = CertificateEvent.objects.create(certificate=certificate, action=CertificateAction.MAINTAIN,
+                                    from_status=certificate.status, to_status=certificate.status, actor=actor,
+                                    actor_repr=actor_label(actor),
+                                    data={**(data or {}), "version": product_version.version})
+    audit_append(actor=actor, action="certificate.maintain", obj=certificate, before=before,
+                 after=snapshot(certificate, CERTIFICATE_FIELDS),
+                 data={**(data or {}), "version": product_version.version})
+    certificate_sign_enqueue(certificate=certificate, reason=f"event={event.pk}")
+    return certificate
 
 
 @dataclass(frozen=True)
@@ -292,6 +354,7 @@ def certificate_transition(*, certificate: Certificate, action: str, actor, reas
         )
         audit_append(actor=actor, action=f"certificate.{action}", obj=certificate, before=before,
                      after=snapshot(certificate, CERTIFICATE_FIELDS))
+        certificate_sign_enqueue(certificate=certificate, reason=f"event={event.pk}")
         certificate_notify_status_change(certificate=certificate, event=event)
     return certificate
 
@@ -321,6 +384,38 @@ def certificate_expire_due(*, now: datetime.datetime | None = None) -> int:
         except (TransitionNotAllowed, GuardFailed):
             continue  # changed meanwhile by someone else
     return count
+
+
+def certificate_expiry_reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """Remind the vendor 90, 30 and 7 days before a certificate expires, each at most once per validity
+    period (a row per reminder, unique, so two beats never send twice); a certificate found late gets
+    only the nearest reminder."""
+    now = now or timezone.now()
+    days = sorted(settings.EXPIRY_REMINDER_DAYS)
+    horizon = now + datetime.timedelta(days=days[-1])
+    sent = 0
+    due = (Certificate.objects.filter(status=CertificateStatus.ACTIVE, valid_until__gt=now, valid_until__lte=horizon)
+           .select_related("product_version__product").order_by("valid_until"))
+    for certificate in due:
+        remaining = certificate.valid_until - now
+        threshold = next(d for d in days if remaining <= datetime.timedelta(days=d))
+        with transaction.atomic():
+            locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+            if locked.status != CertificateStatus.ACTIVE or locked.valid_until != certificate.valid_until:
+                continue
+            if locked.reminders.filter(valid_until=locked.valid_until, days__lte=threshold).exists():
+                continue
+            reminder = CertificateReminder.objects.create(certificate=locked, days=threshold,
+                                                          valid_until=locked.valid_until, sent_at=now)
+            user_ids = list(VendorMembership.objects.filter(vendor_id=locked.vendor_id)
+                            .values_list("user_id", flat=True))
+            context = {"serial": locked.serial, "product": str(certificate.product_version),
+                       "valid_until": timezone.localtime(locked.valid_until).date().isoformat(),
+                       "days": max(0, remaining.days)}
+            email_enqueue(template="certificate_expiry_reminder", context=context,
+                          key=f"certificate_expiry_reminder:{reminder.pk}", user_ids=user_ids, obj=locked)
+            sent += 1
+    return sent
 
 
 def certificate_flag_for_review(*, certificate: Certificate, reason: str, data: dict | None = None) -> None:

@@ -1,14 +1,48 @@
 from celery import shared_task
 
 from registry.models import Certificate
-from registry.services import certificate_expire_due
+from registry.services import certificate_expire_due, certificate_expiry_reminders_send
+from trust.keys import SigningUnavailable
+
+
+def _backoff(task) -> int:
+    return min(600, 10 * 2**task.request.retries)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=10)
+def certificate_sign_task(self, certificate_id: int) -> str:
+    """Sign the certificate's record as it stands (signing queue), then publish the status list and render
+    the PDF that carries the new record's fingerprint. Idempotent."""
+    from registry.signing import certificate_sign, status_list_publish
+
+    try:
+        record = certificate_sign(certificate_id=certificate_id)
+        status_list_publish()
+    except Certificate.DoesNotExist:
+        return "missing"
+    except SigningUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self)) from exc
+    certificate_render_pdf_task.delay(certificate_id)  # outbox
+    return record.fingerprint
+
+
+@shared_task(bind=True, acks_late=True, max_retries=10)
+def status_list_publish_task(self, force: bool = True) -> int:
+    """The signed status list, re-issued by beat well before its next_update."""
+    from registry.signing import status_list_publish
+
+    try:
+        return len(status_list_publish(force=force).document["entries"])
+    except SigningUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self)) from exc
 
 
 # Kept for messages queued before the outbox existed; new renders are outbox rows (registry.outbox).
 @shared_task(bind=True, acks_late=True, max_retries=5)
 def certificate_render_pdf_task(self, certificate_id: int) -> str:
-    """Render (or re-render) the certificate PDF; idempotent, the file name is the serial."""
-    from registry.documents import certificate_pdf_store
+    """Render the PDF for the certificate's newest signed record (documents queue; no key needed) and hand
+    it to the signing queue. Idempotent: a record that already has its PDF is not rendered again."""
+    from registry.documents import certificate_pdf_prepare
 
     try:
         certificate = Certificate.objects.select_related(
@@ -17,11 +51,31 @@ def certificate_render_pdf_task(self, certificate_id: int) -> str:
     except Certificate.DoesNotExist:
         return "missing"
     try:
-        return certificate_pdf_store(certificate=certificate)
+        prepared = certificate_pdf_prepare(certificate=certificate)
     except OSError as exc:
         raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
+    if prepared is None:
+        return "up to date"
+    certificate_pdf_sign_task.delay(certificate_id, prepared)  # outbox
+    return prepared
+
+
+@shared_task(bind=True, acks_late=True, max_retries=10)
+def certificate_pdf_sign_task(self, certificate_id: int, fingerprint: str) -> str:
+    """PAdES-sign a rendered certificate PDF and publish it (signing queue). Idempotent."""
+    from registry.documents import certificate_pdf_finish
+
+    try:
+        return certificate_pdf_finish(certificate_id=certificate_id, fingerprint=fingerprint)
+    except SigningUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self)) from exc
 
 
 @shared_task(acks_late=True)
 def certificate_expire_due_task() -> int:
     return certificate_expire_due()
+
+
+@shared_task(acks_late=True)
+def certificate_expiry_reminders_task() -> int:
+    return certificate_expiry_reminders_send()

@@ -13,6 +13,7 @@ urlpatterns = [
     path("verify/", views.certificate_lookup, name="certificate_lookup"),
     # Before the serial pattern, which would otherwise take "bulk" for a serial.
     path("verify/bulk/", views.certificate_bulk, name="certificate_bulk"),
+    path("verify/pdf/", views.certificate_pdf_verify, name="certificate_pdf_verify"),
     path("verify/<str:serial>/", views.certificate_verify, name="certificate_verify"),
     path("certificates/<str:serial>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("privacy/", views.privacy_notice, name="privacy_notice"),

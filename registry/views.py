@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +19,6 @@ from django.views.decorators.http import require_http_methods
 from config.csvsafe import csv_writer
 from config.errors import ApplicationError, NotFoundError
 from config.throttling import throttle_page
-from registry import documents
 from registry.choices import Category, CertificateStatus, Level
 from registry.filtersets import ProductFilterSet
 from registry.forms import (
@@ -28,15 +28,18 @@ from registry.forms import (
     form_errors_apply,
 )
 from registry.models import Certificate
+from registry.records import covered_versions
 from registry.selectors import (
     certificate_get,
+    certificate_proof_links,
     certificate_status_bulk,
     product_get,
     product_public_list,
     scheme_list,
     vendor_public_list,
 )
-from registry.services import vendor_register
+from registry.services import certificate_sign_enqueue, vendor_register
+from registry.verification import certificate_record_check
 
 PAGE_SIZE = 20
 STATUS_LABELS = dict(CertificateStatus.choices)
@@ -87,21 +90,55 @@ def vendor_detail(request, pk: int):
     return render(request, "registry/vendor_detail.html", {"vendor": vendor, "products": vendor.certified_products})
 
 
+def _status_cached(response, *, private: bool = False):
+    """Status answers are at most STATUS_MAX_AGE_SECONDS old wherever they are cached."""
+    response["Cache-Control"] = f"{'private' if private else 'public'}, max-age={settings.STATUS_MAX_AGE_SECONDS}"
+    return response
+
+
 def certificate_verify(request, serial: str):
-    """The page a certificate's QR code points to: its status in words, colour and symbol."""
+    """The page a certificate's QR code points to: its status in words, colour and symbol, whether its signed
+    record checks out, and (with the fingerprint the QR code carries) whether the scanned document is current."""
     try:
         certificate = certificate_get(serial=serial)
     except NotFoundError:
         return render(request, "registry/certificate_not_found.html",
                       {"serial": serial, "form": CertificateLookupForm(initial={"serial": serial})}, status=404)
+    fingerprint = request.GET.get("fp", "")
+    check = certificate_record_check(certificate=certificate,
+                                     fingerprint=fingerprint if len(fingerprint) == 64 else ("x" if fingerprint else ""))
     events = list(certificate.events.order_by("created_at", "id").values("action", "to_status", "reason",
-                                                                         "created_at"))
-    return render(request, "registry/certificate_verify.html", {
+                                                                         "created_at", "data"))
+    response = render(request, "registry/certificate_verify.html", {
         "certificate": certificate,
         "status_label": certificate.get_status_display(),
         "events": events,
+        "check": check,
+        "versions": covered_versions(certificate),
+        "proofs": certificate_proof_links(certificate=certificate, absolute=False),
         "checked_at": _moment(timezone.now()),
     })
+    return _status_cached(response, private=request.user.is_authenticated)
+
+
+@require_http_methods(["GET", "POST"])
+@throttle_page(scope="bulk")
+def certificate_pdf_verify(request):
+    """Upload a certificate PDF: is it an unmodified document the registry issued, and what is the status now?"""
+    from registry.api.trust_views import pdf_upload_read
+    from registry.verification import certificate_pdf_check
+
+    context, status = {}, 200
+    if request.method == "POST":
+        try:
+            data = pdf_upload_read(request.FILES.get("file"))
+        except ApplicationError as exc:
+            context["error"], status = exc.message, exc.status_code
+        else:
+            context["result"] = certificate_pdf_check(data=data)
+    response = render(request, "registry/certificate_pdf_verify.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def certificate_lookup(request):
@@ -164,18 +201,38 @@ def _bulk_csv(results: list[dict], checked_at: datetime) -> HttpResponse:
 
 
 def certificate_pdf(request, serial: str):
-    """Stream the certificate PDF, rendering it first if the background task has not yet."""
+    """Stream the PDF of the certificate's newest signed record: the certificate while it is active, a notice
+    saying it is suspended, revoked or expired otherwise (the PDF as issued is never offered as current).
+    While the newest record's PDF is still being signed, 503 says so and asks again shortly."""
+    from registry.models import CertificateDocument
+    
     try:
         certificate = certificate_get(serial=serial)
     except NotFoundError as exc:
         raise Http404(str(exc)) from exc
-    if not certificate.pdf or not certificate.pdf.storage.exists(certificate.pdf.name):
-        documents.certificate_pdf_store(certificate=certificate)
-    if not certificate.pdf or not certificate.pdf.storage.exists(certificate.pdf.name):
-        return render(request, "registry/certificate_pdf_unavailable.html", {"certificate": certificate},
-                      status=503)
-    return FileResponse(certificate.pdf.open("rb"), content_type="application/pdf", as_attachment=False,
-                        filename=f"{certificate.serial}.pdf")
+    check = certificate_record_check(certificate=certificate)
+    document = None
+    if check.signed is not None and check.current:
+        document = CertificateDocument.objects.filter(certificate=certificate,
+                                                      record_fingerprint=check.signed.fingerprint).first()
+    if document is None:
+        # signs if needed (the PDF follows); at most one request a minute per certificate, and the signing
+        # is idempotent, so repeated downloads cost nothing more
+        with transaction.atomic():
+            certificate_sign_enqueue(certificate=certificate, reason=f"download:{timezone.now():%Y%m%d%H%M}")
+        check = certificate_record_check(certificate=certificate)
+        if check.signed is not None and check.current:
+            document = CertificateDocument.objects.filter(certificate=certificate,
+                                                          record_fingerprint=check.signed.fingerprint).first()
+    if document is None or not document.file.storage.exists(document.file.name):
+        response = render(request, "registry/certificate_pdf_unavailable.html", {"certificate": certificate},
+                          status=503)
+        response["Retry-After"] = "30"
+        return response
+    suffix = "" if document.status == CertificateStatus.ACTIVE else f"-{document.status}"
+    response = FileResponse(document.file.open("rb"), content_type="application/pdf", as_attachment=False,
+                            filename=f"{certificate.serial}{suffix}.pdf")
+    return _status_cached(response)
 
 
 def vendor_register_view(request):

@@ -7,9 +7,10 @@ from .choices import OutboxStatus
 
 
 class AuditEntry(models.Model):
-    """One link of the append-only, hash-chained audit log.
+    """One link of the append-only, hash-chained audit log, and one leaf of the transparency log.
 
     hash = SHA-256(prev_hash || canonical(event)); editing or deleting any row breaks every later hash.
+    leaf_hash = SHA-256(0x00 || canonical(leaf entry)) (RFC 9162); the leaf index is sequence - 1.
     """
 
     sequence = models.PositiveBigIntegerField(unique=True)
@@ -27,6 +28,7 @@ class AuditEntry(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    leaf_hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["sequence"]
@@ -37,8 +39,12 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
 
+    @property
+    def leaf_index(self) -> int:
+        return self.sequence - 1
+
     def event(self) -> dict:
-        """The fields the hash covers."""
+        """The fields the chain hash covers."""
         return {
             "sequence": self.sequence,
             "created_at": self.created_at,
@@ -51,6 +57,10 @@ class AuditEntry(models.Model):
             "after": self.after,
             "data": self.data,
         }
+
+    def leaf_entry(self) -> dict:
+        """What `transparency/entries/` publishes; its RFC 8785 form is the Merkle leaf."""
+        return {**self.event(), "prev_hash": self.prev_hash, "hash": self.hash}
 
 
 class OutboxMessage(models.Model):
@@ -117,3 +127,86 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MerkleNode(models.Model):
+    """The hash of one complete, aligned subtree of the transparency log: level L, index I covers leaves
+    [I * 2^L, (I + 1) * 2^L). Level 0 is AuditEntry.leaf_hash; stored so any proof is O(log n) lookups."""
+
+    level = models.PositiveSmallIntegerField()
+    index = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="%(app_label)s_%(class)s_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"L{self.level}#{self.index}"
+
+
+class SigningKeyStatus(models.TextChoices):
+    ACTIVE = "active", _("Active (signs now)")
+    INACTIVE = "inactive", _("Inactive (rotated out; its signatures remain valid)")
+    RETIRED = "retired", _("Retired (its signatures are no longer accepted)")
+    COMPROMISED = "compromised", _("Compromised (its signatures are never accepted)")
+
+
+class SigningKey(models.Model):
+    """The public half and the life of an Ed25519 signing key. The private key is a file outside the
+    database (settings.SIGNING_KEY_DIR), read only by the signing worker."""
+
+    key_id = models.CharField(max_length=40, unique=True)
+    alg = models.CharField(max_length=20, default="Ed25519")
+    public_key = models.CharField(max_length=64)  # raw 32-byte key, base64url without padding
+    status = models.CharField(max_length=12, choices=SigningKeyStatus.choices, default=SigningKeyStatus.ACTIVE)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["not_before", "id"]
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+        constraints = [
+            models.UniqueConstraint(fields=["status"], condition=models.Q(status="active"),
+                                    name="%(app_label)s_%(class)s_one_active"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.status})"
+
+
+class TreeHead(models.Model):
+    """A signed tree head of the transparency log, as published at transparency/head/."""
+
+    tree_size = models.PositiveBigIntegerField()
+    root_hash = models.CharField(max_length=64)  # hex
+    timestamp = models.DateTimeField()
+    key_id = models.CharField(max_length=40)
+    document = models.JSONField()  # {tree_size, root_hash (base64), timestamp, signature}
+
+    class Meta:
+        ordering = ["-tree_size", "-timestamp", "-id"]
+        indexes = [models.Index(fields=["tree_size"], name="trust_treehead_size_idx")]
+
+    def __str__(self) -> str:
+        return f"STH {self.tree_size} @ {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+class SignedDocument(models.Model):
+    """A signed JSON document published whole (the certificate status list), newest per kind served."""
+
+    kind = models.CharField(max_length=40)
+    issued_at = models.DateTimeField()
+    key_id = models.CharField(max_length=40)
+    document = models.JSONField()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["kind", "-issued_at"], name="trust_signeddoc_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.issued_at:%Y-%m-%d %H:%M:%S}"

@@ -312,7 +312,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Application
-        fields = ["id", "status", "product_version", "product", "vendor", "scheme", "scheme_version", "level",
+        fields = ["id", "status", "kind", "product_version", "product", "vendor", "scheme", "scheme_version", "level",
                   "available_actions", "cases", "progress", "checks", "findings", "artifacts", "events",
                   "certificate", "created_at", "submitted_at"]
 
@@ -386,6 +386,18 @@ class ApplicationCreateSerializer(serializers.Serializer):
     product_version = IdField(help_text=_("Id of one of your product versions."))
     scheme = serializers.CharField(max_length=40, help_text=_("Scheme code, e.g. tcvn-fw."))
     level = serializers.ChoiceField(choices=Level.choices)
+    renewal_of = serializers.CharField(required=False, max_length=64, help_text=_(
+        "Serial of your certificate this application renews (a new evaluation; certified, the certificate "
+        "continues with a new validity period)."))
+    maintenance_of = serializers.CharField(required=False, max_length=64, help_text=_(
+        "Serial of your active certificate the new product version should join (maintenance)."))
+    impact_analysis = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX_LENGTH,
+                                            help_text=_("Maintenance: what changed in this version and what it "
+                                                        "affects."))
+    affected_requirements = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=500,
+        help_text=_("Maintenance: the requirement codes the change affects (evaluated again, with every automated "
+                    "check)."))
 
     def validate_scheme(self, value: str):
         try:

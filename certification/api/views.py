@@ -94,6 +94,7 @@ from config.api.schema import (
 from config.api.uploads import LimitedUploadMixin
 from config.downloads import stored_file_response
 from config.errors import PermissionDeniedError
+from registry.selectors import certificate_get
 
 
 @extend_schema_view(
@@ -121,8 +122,13 @@ class ApplicationListView(generics.ListCreateAPIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         version = product_version_get(pk=data["product_version"])
+        certificates = {}
+        for field in ("renewal_of", "maintenance_of"):  # another vendor's serial is 'not found' in the service
+            if data.get(field):
+                certificates[field] = certificate_get(serial=data[field])
         app = application_create(actor=request.user, product_version=version, scheme=data["scheme"],
-                                 level=data["level"])
+                                 level=data["level"], impact_analysis=data.get("impact_analysis", ""),
+                                 affected_requirements=data.get("affected_requirements"), **certificates)
         access = application_access_full(user=request.user, pk=app.pk)
         return Response(ApplicationDetailSerializer(access.application, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)

@@ -16,7 +16,7 @@ from accounts.actors import actor_label
 from accounts.choices import Role
 from certification.access import application_access, application_base_queryset, may_apply
 from certification.checks.runs import _check_runs_enqueue, check_run_requeue
-from certification.choices import EVALUATOR_RESULTS, FINAL_RESULTS, CheckRunStatus
+from certification.choices import EVALUATOR_RESULTS, FINAL_RESULTS, ApplicationKind, CheckRunStatus
 from certification.choices import ApplicationAction as A
 from certification.choices import CaseResultValue as R
 from certification.models import (
@@ -41,10 +41,10 @@ from config.errors import (
     TransitionNotAllowed,
 )
 from config.uploads import upload_inspect
-from registry.choices import ArtifactKind, RequirementMethod
-from registry.models import ProductVersion, Scheme
+from registry.choices import ArtifactKind, CertificateStatus, RequirementMethod
+from registry.models import Certificate, ProductVersion, Scheme
 from registry.selectors import vendor_for_user
-from registry.services import certificate_issue
+from registry.services import certificate_issue, certificate_maintain, certificate_renew
 from trust.outbox import outbox_enqueue
 from trust.services import audit_append
 
@@ -59,8 +59,12 @@ def application_lock(application_id: int):
 
 # Applications ----------------------------------------------------------------------------------
 
-def application_create(*, actor, product_version: ProductVersion, scheme: Scheme, level: str) -> Application:
-    """Open a draft for one of the caller's own product versions against the current scheme version."""
+def application_create(*, actor, product_version: ProductVersion, scheme: Scheme, level: str,
+                       renewal_of: Certificate | None = None, maintenance_of: Certificate | None = None,
+                       impact_analysis: str = "", affected_requirements: list[str] | None = None) -> Application:
+    """Open a draft for one of the caller's own product versions against the current scheme version: a first
+    certification, the renewal of a certificate, or the maintenance of one (a new version joins it after
+    an impact analysis; the affected requirements and every automated check are evaluated again)."""
     if not may_apply(actor):
         raise PermissionDeniedError(_("Only a vendor's members may apply for certification."))
     vendor = vendor_for_user(actor)
@@ -73,21 +77,70 @@ def application_create(*, actor, product_version: ProductVersion, scheme: Scheme
             _("Level '%(level)s' is not offered by scheme %(scheme)s.") % {"level": level, "scheme": scheme.code},
             code="invalid_level", details={"level": [level]},
         )
+    kind, affected = _application_kind_check(
+        vendor=vendor, product_version=product_version, scheme=scheme, level=level, renewal_of=renewal_of,
+        maintenance_of=maintenance_of, impact_analysis=impact_analysis, affected_requirements=affected_requirements)
     with transaction.atomic():
         app = Application.objects.create(
-            product_version=product_version, vendor=vendor, scheme=scheme, level=level, created_by=actor
+            product_version=product_version, vendor=vendor, scheme=scheme, level=level, created_by=actor, kind=kind,
+            renewal_of=renewal_of, maintenance_of=maintenance_of, impact_analysis=(impact_analysis or "").strip(),
+            affected_requirements=affected,
         )
         ApplicationEvent.objects.create(application=app, action=A.CREATE, from_status="", to_status=app.status,
                                         actor=actor, actor_repr=actor_label(actor))
+        target = app.target_certificate
         audit_append(actor=actor, action="application.create", obj=app,
                      after={"status": app.status, "scheme": f"{scheme.code}@{scheme.version}", "level": level,
-                            "product_version": product_version.pk})
+                            "product_version": product_version.pk, "kind": kind,
+                            "certificate": target.serial if target else None, "affected_requirements": affected})
     return app
+
+
+def _application_kind_check(*, vendor, product_version, scheme, level, renewal_of, maintenance_of,
+                            impact_analysis, affected_requirements) -> tuple[str, list[str]]:
+    """The kind of a new application and its affected requirements, or why it cannot be opened."""
+    if renewal_of is not None and maintenance_of is not None:
+        raise ApplicationError(_("An application renews a certificate or maintains it, not both."), code="invalid")
+    certificate = renewal_of or maintenance_of
+    if certificate is None:
+        return ApplicationKind.CERTIFICATION, []
+    if certificate.vendor_id != vendor.pk:
+        raise NotFoundError(_("Not found."))  # another vendor's certificate: as if it did not exist
+    if certificate.product_id != product_version.product_id:
+        raise ApplicationError(_("The version must be of the certified product."), code="invalid",
+                               details={"product_version": [str(product_version.pk)]})
+    if certificate.scheme.code != scheme.code or certificate.level != level:
+        raise ApplicationError(_("Use the certificate's scheme (%(scheme)s) and level (%(level)s).")
+                               % {"scheme": certificate.scheme.code, "level": certificate.level}, code="invalid")
+    if renewal_of is not None:
+        if renewal_of.status not in (CertificateStatus.ACTIVE, CertificateStatus.EXPIRED):
+            raise GuardFailed(_("Only an active or expired certificate can be renewed."))
+        return ApplicationKind.RENEWAL, []
+    if maintenance_of.status != CertificateStatus.ACTIVE:
+        raise GuardFailed(_("Only an active certificate can take in a new version."))
+    if maintenance_of.covered_versions.filter(product_version=product_version).exists():
+        raise ApplicationError(_("This version is already covered by the certificate."), code="invalid")
+    details = {}
+    if not (impact_analysis or "").strip():
+        details["impact_analysis"] = [str(_("Describe what changed in this version and what it affects."))]
+    codes = sorted({str(c).strip() for c in (affected_requirements or []) if str(c).strip()})
+    known = {r.code for r in scheme.requirements.all() if r.applies_to(level)}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        details["affected_requirements"] = [str(_("Not requirements of this scheme and level: %(codes)s.")
+                                                % {"codes": ", ".join(unknown)})]
+    if details:
+        raise ApplicationError(_("The maintenance application needs an impact analysis and the affected "
+                                 "requirements."), code="invalid", details=details)
+    return ApplicationKind.MAINTENANCE, codes
 
 
 def _cases_prepare(app: Application) -> list[CheckRun]:
     """Create the case rows for the scheme and level and (re)queue one check run per automated one."""
     requirements = [r for r in app.scheme.requirements.all() if r.applies_to(app.level)]
+    if app.kind == ApplicationKind.MAINTENANCE:  # the affected requirements and every automated check
+        affected = set(app.affected_requirements or [])
+        requirements = [r for r in requirements if r.code in affected or r.method == RequirementMethod.AUTOMATED]
     existing = {c.requirement_id: c for c in app.cases.all()}
     now = timezone.now()
     runs = []
@@ -213,10 +266,7 @@ def application_transition(
             app.completed_at = now
             _evaluation_report_enqueue(app.pk, now)
         elif action == A.CERTIFY:
-            certificate = certificate_issue(
-                product_version=app.product_version, scheme=app.scheme, level=app.level, actor=actor,
-                data={"application": app.pk},
-            )
+            certificate = _certificate_grant(app, actor=actor)
             app.certificate = certificate
             app.decided_at = now
             data["certificate"] = certificate.serial
@@ -247,6 +297,21 @@ def application_transition(
             fn(event)
     app._prefetched_objects_cache = {}  # read before the change: callers reading relations get them afresh
     return app
+
+
+def _certificate_grant(app: Application, *, actor):
+    """What a certification decision publishes: a new certificate, a renewed one, or a new covered version."""
+    sbom = app.artifacts.filter(kind=ArtifactKind.SBOM).order_by("-uploaded_at", "-id").first()
+    sbom_sha256 = sbom.sha256 if sbom else ""
+    data = {"application": app.pk}
+    if app.kind == ApplicationKind.RENEWAL:
+        return certificate_renew(certificate=app.renewal_of, actor=actor, data=data)
+    if app.kind == ApplicationKind.MAINTENANCE:
+        data.update(impact_analysis=app.impact_analysis, affected_requirements=app.affected_requirements)
+        return certificate_maintain(certificate=app.maintenance_of, product_version=app.product_version,
+                                    actor=actor, sbom_sha256=sbom_sha256, data=data)
+    return certificate_issue(product_version=app.product_version, scheme=app.scheme, level=app.level, actor=actor,
+                             data=data, sbom_sha256=sbom_sha256)
 
 
 def _evaluation_report_enqueue(application_id: int, completed_at) -> None:

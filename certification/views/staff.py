@@ -160,3 +160,45 @@ def mvn_evidence_download(request, pk: int):
         raise Http404(str(exc.message)) from exc
     return stored_file_response(field_file=attestation.evidence, name=attestation.evidence_name,
                                 content_type=attestation.evidence_content_type, sha256=attestation.evidence_sha256)
+
+
+# Regulator export ---------------------------------------------------------------------------------
+
+def _lineage_response(lineage: dict, name: str):
+    from django.http import HttpResponse
+
+    from certification.lineage import lineage_zip
+
+    response = HttpResponse(lineage_zip(lineage=lineage), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(Role.STAFF)
+@require_safe
+def certificate_lineage_download(request, serial: str):
+    """Staff (for an auditor or the regulator): a certificate's whole lineage, with inclusion proofs, as a ZIP."""
+    from certification.lineage import lineage_build
+    from registry.selectors import certificate_get
+
+    try:
+        certificate = certificate_get(serial=serial)
+    except NotFoundError as exc:
+        raise Http404(str(exc.message)) from exc
+    return _lineage_response(lineage_build(certificates=[certificate]), f"lineage-{certificate.serial}.zip")
+
+
+@role_required(Role.STAFF)
+@require_safe
+def product_lineage_download(request, pk: int):
+    """Staff: a product's whole lineage (every application, every certificate), with inclusion proofs, as a ZIP."""
+    from certification.lineage import lineage_build
+    from registry.models import Product
+
+    product = Product.objects.select_related("vendor").filter(pk=pk).first()
+    if product is None:
+        raise Http404(_("Not found."))
+    certificates = list(product.certificates.select_related("scheme").order_by("issued_at", "pk"))
+    return _lineage_response(lineage_build(certificates=certificates, product=product),
+                             f"lineage-product-{product.pk}.zip")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("schema/docs/", ApiDocsView.as_view(), name="api_docs"),
     path("", include("registry.api.urls")),
     path("", include("certification.api.urls")),
+    path("", include("trust.api.urls")),
     # last: any other path under /api/v1/ is a 404 in the API's error format, not an HTML page
     re_path(r"^", api_not_found, name="api_not_found"),
 ]

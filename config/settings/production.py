@@ -38,3 +38,6 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # A load balancer's health checks often speak plain HTTP to the process: answer them, do not redirect.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+
+# Keys are created by the operator on the signing host (`manage.py signing_setup`), never at first use.
+SIGNING_KEY_AUTO_CREATE = False

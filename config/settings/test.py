@@ -18,3 +18,5 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 OUTBOX_EAGER_SWEEP_SECONDS = 0  # tests sweep when they mean to
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}  # noqa: F405
+SIGNING_KEY_DIR = env.path("TEST_SIGNING_KEY_DIR", default=str(VAR_DIR / "test-keys"))
+SIGNING_KEY_AUTO_CREATE = True

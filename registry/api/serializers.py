@@ -277,3 +277,118 @@ class SchemeSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Level.choices)))
     def get_levels(self, obj: Scheme) -> list[str]:
         return obj.levels()
+
+
+# Trust: signed records, the status list, PDF verification -------------------------------------------
+
+class RecordSignatureSerializer(serializers.Serializer):
+    alg = serializers.CharField()
+    key_id = serializers.CharField()
+    value = serializers.CharField(help_text=_("Ed25519 signature over the RFC 8785 form of `record`, base64url."))
+
+
+class ProofLinkSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    leaf_index = serializers.IntegerField()
+    action = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    proof_url = serializers.CharField(help_text=_("Inclusion proof of the entry in the latest signed tree."))
+
+
+class CertificateDetailSerializer(CertificateSerializer):
+    """A certificate with its signed record, the signature and links to the inclusion proofs of its events."""
+
+    record = serializers.SerializerMethodField(help_text=_("The signed record (null until the signing service "
+                                                           "signed it)."))
+    signature = serializers.SerializerMethodField()
+    record_fingerprint = serializers.SerializerMethodField(help_text=_("SHA-256 of the RFC 8785 record, hex."))
+    record_current = serializers.SerializerMethodField(help_text=_(
+        "Whether the signed record states the certificate as it stands now (false for a few seconds after a "
+        "change, until the new record is signed)."))
+    covered_versions = serializers.SerializerMethodField()
+    proofs = serializers.SerializerMethodField()
+
+    class Meta(CertificateSerializer.Meta):
+        fields = [*CertificateSerializer.Meta.fields, "covered_versions", "record", "signature", "record_fingerprint",
+                  "record_current", "proofs"]
+
+    def _check(self, obj: Certificate):
+        if not hasattr(obj, "_record_check"):
+            from registry.verification import certificate_record_check
+
+            obj._record_check = certificate_record_check(certificate=obj)
+        return obj._record_check
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_record(self, obj: Certificate):
+        signed = self._check(obj).signed
+        return signed.record if signed else None
+
+    @extend_schema_field(RecordSignatureSerializer(allow_null=True))
+    def get_signature(self, obj: Certificate):
+        signed = self._check(obj).signed
+        return signed.signature if signed else None
+
+    def get_record_fingerprint(self, obj: Certificate) -> str | None:
+        signed = self._check(obj).signed
+        return signed.fingerprint if signed else None
+
+    def get_record_current(self, obj: Certificate) -> bool:
+        return self._check(obj).current
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_covered_versions(self, obj: Certificate) -> list[str]:
+        from registry.records import covered_versions
+
+        return covered_versions(obj)
+
+    @extend_schema_field(ProofLinkSerializer(many=True))
+    def get_proofs(self, obj: Certificate) -> list[dict]:
+        from registry.selectors import certificate_proof_links
+
+        return certificate_proof_links(certificate=obj)
+
+
+class StatusListEntrySerializer(serializers.Serializer):
+    serial = serializers.CharField()
+    status = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+    effective_at = serializers.DateTimeField(allow_null=True)
+
+
+class StatusListSerializer(serializers.Serializer):
+    issued_at = serializers.DateTimeField()
+    next_update = serializers.DateTimeField()
+    entries = StatusListEntrySerializer(many=True)
+    signature = RecordSignatureSerializer()
+
+
+class PdfVerifyRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=_("The certificate PDF to check."))
+
+
+class PdfVerifySignatureSerializer(serializers.Serializer):
+    signed_by = serializers.CharField(allow_blank=True)
+    signed_at = serializers.DateTimeField(allow_null=True)
+
+
+class PdfVerifyCertificateSerializer(serializers.Serializer):
+    serial = serializers.CharField()
+    status = serializers.CharField(help_text=_("The live status, now."))
+    status_reason = serializers.CharField(allow_blank=True)
+    valid_until = serializers.DateTimeField()
+    document_status = serializers.CharField(help_text=_("The status the PDF states."))
+    is_current_document = serializers.BooleanField(
+        help_text=_("Whether the PDF states the certificate's newest record (false: it has changed since)."))
+    record_fingerprint = serializers.CharField()
+    verify_url = serializers.CharField()
+
+
+class PdfVerifyResponseSerializer(serializers.Serializer):
+    valid = serializers.BooleanField(help_text=_("An unmodified certificate PDF the registry issued."))
+    result = serializers.ChoiceField(choices=["valid", "not_pdf", "not_signed", "modified", "invalid", "untrusted",
+                                              "not_issued"])
+    message = serializers.CharField()
+    sha256 = serializers.CharField()
+    signature = PdfVerifySignatureSerializer()
+    certificate = PdfVerifyCertificateSerializer(allow_null=True)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import config.converters  # noqa: F401  (<id:...>)
-from registry.api import views
+from registry.api import trust_views, views
 
 app_name = "registry_api"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("certificates/status/", views.CertificateStatusBulkView.as_view(), name="certificate_status"),
     path("certificates/<str:serial>/", views.CertificateDetailView.as_view(), name="certificate_detail"),
     path("certificates/<str:serial>/actions/", views.CertificateActionView.as_view(), name="certificate_actions"),
+    path("revocations/", trust_views.RevocationsView.as_view(), name="revocations"),
+    path("verify/pdf/", trust_views.PdfVerifyView.as_view(), name="verify_pdf"),
     path("schemes/", views.SchemeListView.as_view(), name="scheme_list"),
     path("schemes/<slug:code>/", views.SchemeDetailView.as_view(), name="scheme_detail"),
 ]

@@ -16,6 +16,7 @@ from registry.access import caller_vendor_id, certificate_access
 from registry.api.filtersets import CertificateFilterSet, ProductFilterSet
 from registry.api.serializers import (
     CertificateActionSerializer,
+    CertificateDetailSerializer,
     CertificateSerializer,
     CertificateStatusRequestSerializer,
     CertificateStatusResponseSerializer,
@@ -47,6 +48,7 @@ from registry.services import (
     product_version_create,
     vendor_update,
 )
+from trust.api.views import cached
 
 
 def caller_vendor(user) -> Vendor:
@@ -199,13 +201,18 @@ class CertificateListView(generics.ListAPIView):
 
 
 @extend_schema_view(get=extend_schema(summary=_("A certificate by its serial"),
-                                      responses={200: CertificateSerializer, **ERROR_404}, tags=["registry"]))
+                                      description=_("With its signed record, the Ed25519 signature over the record's "
+                                                    "RFC 8785 form, and the inclusion proofs of its events."),
+                                      responses={200: CertificateDetailSerializer, **ERROR_404}, tags=["registry"]))
 class CertificateDetailView(generics.RetrieveAPIView):
     permission_classes = [AllowAny]
-    serializer_class = CertificateSerializer
+    serializer_class = CertificateDetailSerializer
 
     def get_object(self):
         return certificate_get(serial=self.kwargs["serial"])
+
+    def retrieve(self, request, *args, **kwargs):
+        return cached(super().retrieve(request, *args, **kwargs))
 
 
 class CertificateStatusBulkView(APIView):
@@ -233,7 +240,7 @@ class CertificateStatusBulkView(APIView):
         serializer.is_valid(raise_exception=True)
         checked_at = timezone.now()
         results = certificate_status_bulk(serials=serializer.validated_data["serials"])
-        return Response(CertificateStatusResponseSerializer({"checked_at": checked_at, "results": results}).data)
+        return cached(Response(CertificateStatusResponseSerializer({"checked_at": checked_at, "results": results}).data))
 
 
 class CertificateActionView(APIView):

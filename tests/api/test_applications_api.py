@@ -53,7 +53,7 @@ def test_applications_api_representation(api_client, vendor_member, evaluator, s
     assert auth(api_client, evaluator).post(f"{API}applications/{app.pk}/independence/").status_code == 201
     body = auth(api_client, evaluator).get(f"{API}applications/{app.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert set(body) == {"id", "status", "product_version", "product", "vendor", "scheme", "scheme_version", "level",
-                         "available_actions", "cases", "progress", "checks", "findings", "artifacts", "events",
+                         "available_actions", "cases", "progress", "checks", "findings", "artifacts", "events", "kind",
                          "certificate", "created_at", "submitted_at", "pass_rule", "independence"}
     assert body["status"] == "in_evaluation" and body["submitted_at"] and body["findings"] == []
     case = body["cases"][0]

@@ -72,6 +72,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "certification_api:evidence_download": {"GET": "401 200 404 403 200 404 200 200 404"},
     "certification_api:check_retry": {"POST": "401 403 404 403 409 404 403 409 404"},
     "api_not_found": {"GET": "all:404"},
+    "registry_api:revocations": {"GET": "all:200"},
+    "registry_api:verify_pdf": {"POST": "all:415"},  # an empty JSON body is no PDF upload
+    "trust_api:keys": {"GET": "all:200"},
+    "trust_api:tree_head": {"GET": "all:200"},
+    "trust_api:inclusion_proof": {"GET": "all:400"},  # no leaf_index / tree_size given
+    "trust_api:consistency_proof": {"GET": "all:400"},
+    "trust_api:entries": {"GET": "all:400"},
+    "certification:certificate_lineage": {"GET": "302* 403 403 403 403 403 403 200 403"},
+    "certification:product_lineage": {"GET": "302* 403 403 403 403 403 403 200 403"},
+    "registry:certificate_pdf_verify": {"GET": "all:200", "POST": "all:400"},  # no file: said at the field
     "accounts:overview": {"GET": "302* 200 200 200 200 200 200 200 200"},
     "accounts:login": {"GET": "200 302 302 302 302 302 302 302 302", "POST": "200 302 302 302 302 302 302 302 302"},
     "accounts:logout": {"GET": "302 200 200 200 200 200 200 200 200", "POST": "all:302"},
@@ -215,6 +225,7 @@ PAGE_METHODS = {name: ["GET", "POST"] for name in [
     "registry:vendor_register", "registry:certificate_bulk", "registry:certificate_lookup",
     "registry:api_tokens", "registry:api_token_revoke", "registry:personal_data", "registry:account_delete",
     "set_language", "certification:outbox_resend", "certification:outbox_resend_failed",
+    "registry:certificate_pdf_verify",
 ]}
 
 

@@ -4,8 +4,6 @@ import io
 import pytest
 from django.urls import reverse
 
-from registry import documents
-
 pytestmark = pytest.mark.django_db
 
 STATUS_WORDS = {
@@ -98,27 +96,38 @@ def test_certificate_bulk_accepts_ten_thousand_serials(client, make_certificate,
     assert len(response.content.decode("utf-8-sig").strip().splitlines()) == 10_001
 
 
-def test_certificate_pdf_renders_when_missing_then_streams_inline(client, make_certificate, monkeypatch):
-    from django.core.files.base import ContentFile
-
+def test_certificate_pdf_signs_and_renders_when_missing_then_streams_inline(client, make_certificate):
+    """No delivery ran yet (no commit): the first download asks for the signing through the outbox and says
+    so (503 with Retry-After); once the signing worker and the renderer did their part (here: the request's
+    commit, delivered in process), the PDF streams, and later downloads stream the stored file."""
     certificate = make_certificate()
-    calls = []
-
-    def fake_store(*, certificate):
-        calls.append(certificate.pk)
-        certificate.pdf.save(f"{certificate.serial}.pdf", ContentFile(b"%PDF-1.7 test"), save=True)
-        return certificate.pdf.name
-
-    monkeypatch.setattr(documents, "certificate_pdf_store", fake_store)
     url = reverse("registry:certificate_pdf", args=[certificate.serial])
+    response = client.get(url)
+    assert response.status_code == 503 and response["Retry-After"]
     response = client.get(url)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == f'inline; filename="{certificate.serial}.pdf"'
-    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
+    assert "max-age=" in response["Cache-Control"]
+    first = b"".join(response.streaming_content)
+    assert first.startswith(b"%PDF-")
     response = client.get(url)  # already rendered: streamed as stored, not rendered again
-    assert b"".join(response.streaming_content) == b"%PDF-1.7 test"
-    assert calls == [certificate.pk]
+    assert b"".join(response.streaming_content) == first
+    assert certificate.documents.count() == 1
+
+
+def test_certificate_pdf_of_a_revoked_certificate_is_a_notice(client, make_certificate):
+    """The PDF as issued is never offered as current: a revoked certificate's download says it is revoked."""
+    from registry.verification import certificate_pdf_check
+
+    certificate = make_certificate("revoked")
+    client.get(reverse("registry:certificate_pdf", args=[certificate.serial]))  # asks for the signing
+    response = client.get(reverse("registry:certificate_pdf", args=[certificate.serial]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'inline; filename="{certificate.serial}-revoked.pdf"'
+    data = b"".join(response.streaming_content)
+    check = certificate_pdf_check(data=data)
+    assert check.ok and check.document.status == "revoked" and check.certificate == certificate
 
 
 def test_certificate_pdf_unknown_serial_is_404(client):

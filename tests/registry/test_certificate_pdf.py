@@ -63,11 +63,17 @@ def pdf_bytes(certificate):
 
 
 def test_certificate_pdf_issue_stores_pdf_through_task(certificate):
-    assert certificate.pdf.name == f"certificates/{certificate.serial}.pdf"
+    """Issuing signs the record, renders the PDF for it and signs the PDF: tasks chained after commit."""
+    fingerprint = certificate_record_fingerprint(certificate)
+    assert certificate.pdf.name == f"certificates/{certificate.serial}-{fingerprint[:16]}.pdf"
     with default_storage.open(certificate.pdf.name, "rb") as fh:
         stored = fh.read()
     assert stored.startswith(b"%PDF-")
     assert hashlib.sha256(stored).hexdigest() == certificate.pdf_sha256
+    document = certificate.documents.get()
+    assert (document.sha256, document.record_fingerprint, document.status) == (certificate.pdf_sha256, fingerprint,
+                                                                              "active")
+    assert not default_storage.exists(f"certificates/unsigned/{certificate.serial}-{fingerprint[:16]}.pdf")
 
 
 def test_certificate_pdf_render_one_page(pdf_bytes, tmp_path):
@@ -90,8 +96,9 @@ def test_certificate_pdf_render_text_has_vietnamese_and_english(certificate, pdf
                      "Network Information Security Product Certification Body",
                      "Yêu cầu kỹ thuật cơ bản đối với tường lửa thế hệ mới",
                      "Basic technical requirements for firewalls", certificate.scheme.code,
-                     "Nhà cung cấp", "Vendor", "Mã số thuế", "Tax code", "Valid until", "Status at issue",
-                     certificate_verify_url(certificate.serial), certificate_record_fingerprint(certificate)]:
+                     "Nhà cung cấp", "Vendor", "Mã số thuế", "Tax code", "Valid until", "Status",
+                     certificate_verify_url(certificate.serial), certificate_record_fingerprint(certificate),
+                     certificate.records.get().key_id, "Signing key"]:
         assert expected in text, f"{expected!r} missing from the PDF text"
     # Dates are calendar dates in Viet Nam (Asia/Ho_Chi_Minh), written the Vietnamese way.
     assert timezone.localtime(certificate.issued_at).strftime("%d/%m/%Y") in text
@@ -110,9 +117,9 @@ def test_certificate_pdf_render_embeds_only_our_fonts(pdf_bytes, tmp_path):
 
 def test_certificate_pdf_qr_encodes_verify_url(certificate, pdf_bytes, tmp_path):
     context = certificate_pdf_context(certificate=certificate)
-    url = certificate_verify_url(certificate.serial)
+    url = certificate_verify_url(certificate.serial, certificate_record_fingerprint(certificate))
     assert url == context["qr_payload"] == context["verify_url"]
-    assert url.endswith(f"/verify/{certificate.serial}/")
+    assert url.endswith(f"/verify/{certificate.serial}/?fp={certificate_record_fingerprint(certificate)}")
     assert context["qr_svg"].startswith("<svg") and "<path" in context["qr_svg"]
     pdftoppm, zbarimg = _tool("pdftoppm"), _tool("zbarimg")
     (tmp_path / "c.pdf").write_bytes(pdf_bytes)
@@ -123,42 +130,45 @@ def test_certificate_pdf_qr_encodes_verify_url(certificate, pdf_bytes, tmp_path)
 
 
 def test_certificate_pdf_fingerprint_is_sha256_of_canonical_record(certificate):
-    record = certificate_record(certificate)
-    assert record == {
-        "serial": certificate.serial, "status": "active", "product": PRODUCT, "version": "3.2.1",
-        "vendor": {"name": VENDOR, "tax_code": "0401234567"},
+    signed = certificate.records.get()
+    record = certificate_record(certificate, key_id=signed.key_id)
+    assert record == signed.record == {
+        "serial": certificate.serial, "status": "active", "status_reason": "", "product": PRODUCT,
+        "version": "3.2.1", "versions": ["3.2.1"], "vendor": {"name": VENDOR, "tax_code": "0401234567"},
         "scheme": {"code": certificate.scheme.code, "version": certificate.scheme.version},
         "level": "basic", "issued_at": record["issued_at"], "valid_until": record["valid_until"],
+        "status_changed_at": record["issued_at"], "sbom_sha256": "", "key_id": signed.key_id,
     }
     assert record["issued_at"].endswith("Z") and record["valid_until"] > record["issued_at"]
     assert certificate_record_fingerprint(certificate) == hashlib.sha256(canonical_json(record)).hexdigest()
     assert certificate_pdf_context(certificate=certificate)["fingerprint"] == certificate_record_fingerprint(certificate)
 
 
-def test_certificate_pdf_store_idempotent_and_overwrites(certificate):
+def test_certificate_pdf_store_idempotent(certificate):
     first = certificate_pdf_store(certificate=certificate)
     second = certificate_pdf_store(certificate=certificate)
-    assert first == second == f"certificates/{certificate.serial}.pdf"
+    fingerprint = certificate_record_fingerprint(certificate)
+    assert first == second == f"certificates/{certificate.serial}-{fingerprint[:16]}.pdf"
     folder = Path(default_storage.path("certificates"))
-    assert sorted(p.name for p in folder.iterdir()) == [f"{certificate.serial}.pdf"]
-    # A stale or tampered file under the same name is replaced, not kept beside a suffixed copy.
-    with open(default_storage.path(first), "wb") as fh:
-        fh.write(b"stale")
-    Certificate.objects.filter(pk=certificate.pk).update(pdf_sha256="0" * 64)
-    certificate.refresh_from_db()
-    assert certificate_pdf_store(certificate=certificate) == first
-    assert sorted(p.name for p in folder.iterdir()) == [f"{certificate.serial}.pdf"]
-    certificate.refresh_from_db()
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == [Path(first).name]
+    assert certificate.documents.count() == 1
     data = Path(default_storage.path(first)).read_bytes()
     assert data.startswith(b"%PDF-") and hashlib.sha256(data).hexdigest() == certificate.pdf_sha256
 
 
-def test_certificate_pdf_task_renders_and_returns_name(certificate):
-    Certificate.objects.filter(pk=certificate.pk).update(pdf="", pdf_sha256="")
-    result = certificate_render_pdf_task.apply(args=[certificate.pk]).get()
+def test_certificate_pdf_task_renders_for_a_new_record(certificate, staff, commit):
+    """A status change signs a new record, and the PDF that follows states it (a notice, not the original)."""
+    from registry.services import certificate_transition
+
+    with commit():
+        certificate_transition(certificate=certificate, action="suspend", actor=staff, reason="Lỗ hổng nghiêm trọng")
     certificate.refresh_from_db()
-    assert result == certificate.pdf.name == f"certificates/{certificate.serial}.pdf"
-    assert len(certificate.pdf_sha256) == 64
+    latest = certificate.records.order_by("-version").first()
+    assert latest.version == 2 and latest.record["status"] == "suspended"
+    assert certificate.pdf.name.endswith(f"-{latest.fingerprint[:16]}.pdf")
+    assert certificate.documents.count() == 2
+    assert certificate.documents.get(record_fingerprint=latest.fingerprint).status == "suspended"
+    assert certificate_render_pdf_task.apply(args=[certificate.pk]).get() == "up to date"
     assert certificate_render_pdf_task.apply(args=[10**9]).get() == "missing"
 
 

@@ -381,19 +381,20 @@ class Command(BaseCommand):
     def _certificate_backdate(self, certificate: Certificate, months: int) -> None:
         """Demo only: move an issued certificate's validity into the past so the scheduler's expiry applies.
         The change is recorded in the audit chain like any other edit."""
-        from registry.services import certificate_render_enqueue
+        from registry.services import certificate_sign_enqueue
 
         issued_at = timezone.now() - relativedelta(months=months + 1)
         valid_until = issued_at + relativedelta(months=months)
         with transaction.atomic():
             locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-            before = {"issued_at": locked.issued_at, "valid_until": locked.valid_until}
+            before = {"issued_at": locked.issued_at, "valid_until": locked.valid_until,
+                      "status_changed_at": locked.status_changed_at}
             Certificate.objects.filter(pk=locked.pk).update(issued_at=issued_at, valid_until=valid_until,
                                                             status_changed_at=issued_at)
             audit_append(actor=None, action="certificate.backdate", obj=locked, before=before,
-                         after={"issued_at": issued_at, "valid_until": valid_until},
+                         after={"issued_at": issued_at, "valid_until": valid_until, "status_changed_at": issued_at},
                          data={"source": "seed_demo", "reason": "demo certificate whose validity has ended"})
-            certificate_render_enqueue(certificate=locked, reason="backdate")
+            certificate_sign_enqueue(certificate=locked, reason="backdate")
 
     # Output ---------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from config.celery import app as celery_app
 from registry.models import Certificate
 from trust.models import OutboxMessage
 
-QUEUES = {"checks", "documents", "celery"}
+QUEUES = {"checks", "documents", "celery", "signing"}
 ROUTED = {
     "certification.tasks.check_run_execute_task": "checks",
     "registry.tasks.certificate_render_pdf_task": "documents",
@@ -26,6 +26,8 @@ ROUTED = {
     "certification.tasks.check_run_sweep_task": "celery",
     "registry.tasks.certificate_expire_due_task": "celery",
     "trust.tasks.outbox_sweep_task": "celery",
+    # only the signing worker holds the private keys
+    "trust.tasks.tree_head_sign_task": "signing",
 }
 
 
@@ -63,10 +65,11 @@ def test_worker_config_fast_recovery_numbers_fit_together():
 def test_worker_config_queues_and_routes():
     conf = celery_app.conf
     assert conf.task_default_queue == "celery"
-    assert {q.name for q in conf.task_queues} == QUEUES  # a worker without -Q consumes all three
+    assert {q.name for q in conf.task_queues} == QUEUES  # a worker without -Q consumes all four
     import accounts.tasks  # noqa: F401  (registers the tasks without the worker's autodiscovery)
     import certification.tasks  # noqa: F401
     import registry.tasks  # noqa: F401
+    import trust.tasks  # noqa: F401
 
     for name, queue in ROUTED.items():
         assert name in celery_app.tasks, name
@@ -150,7 +153,9 @@ def test_worker_runs_checks_and_renders_certificate(celery_worker_live, task_thr
         return cert.pdf_sha256 and cert
 
     certificate = _wait_for(pdf_stored, what="the certificate PDF to be rendered on the worker", timeout=120)
-    assert certificate.pdf.name == f"certificates/{certificate.serial}.pdf"
+    # signed record, then PDF rendered (documents) and PAdES-signed (signing): named by the record's fingerprint
+    fingerprint = certificate.records.order_by("-version").first().fingerprint
+    assert certificate.pdf.name == f"certificates/{certificate.serial}-{fingerprint[:16]}.pdf"
     with default_storage.open(certificate.pdf.name, "rb") as fh:
         assert fh.read(5) == b"%PDF-"
 
@@ -165,4 +170,5 @@ def test_worker_runs_checks_and_renders_certificate(celery_worker_live, task_thr
     assert task_threads.get(name) and main not in task_threads[name], f"{name} did not run on the worker"
     assert not OutboxMessage.objects.exclude(status="sent").exists()
     kinds = set(OutboxMessage.objects.values_list("kind", flat=True))
-    assert kinds == {"check_run.execute", "certificate.render_pdf", "email"}
+    assert kinds == {"check_run.execute", "certificate.sign", "certificate.render_pdf", "certificate.sign_pdf",
+                     "email"}
