@@ -48,7 +48,7 @@ stack:
 
 test: install
 	$(MANAGE) compile_translations
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	scripts/test $(PYTEST_ARGS)
 
 lint:
 	.venv/bin/ruff check .
