@@ -7,7 +7,6 @@ from accounts.roles import user_has_role
 from config.errors import NotFoundError
 from registry.choices import CertificateStatus
 from registry.models import Certificate, Product, ProductVersion, Scheme, Vendor, VendorMembership
-from registry.text import fold_terms
 
 
 def vendor_for_user(user) -> Vendor | None:
@@ -28,10 +27,10 @@ def user_sees_all(user) -> bool:
 
 
 def products_search(qs: QuerySet, query: str) -> QuerySet:
-    """Accent-insensitive search: every folded term must appear in the folded search document."""
-    for term in fold_terms(query)[:10]:
-        qs = qs.filter(search_document__contains=term)
-    return qs
+    """Accent-insensitive search by words and word prefixes (registry.search)."""
+    from registry.search import products_search as search
+
+    return search(qs, query)
 
 
 def _certified(qs: QuerySet) -> QuerySet:
@@ -102,30 +101,39 @@ def certificate_list() -> QuerySet:
 
 
 def certificate_get(*, serial: str) -> Certificate:
-    certificate = certificate_list().filter(serial=serial.strip()).first()
+    """A certificate by its serial, whatever the case and with or without dashes."""
+    from registry.search import serial_key, serial_key_expression
+
+    key = serial_key(serial)
+    certificate = None
+    if key and len(key) <= 64:
+        certificate = certificate_list().annotate(key=serial_key_expression()).filter(key=key).first()
     if certificate is None:
         raise NotFoundError("Not found.")
     return certificate
 
 
 def certificate_status_bulk(*, serials: list[str]) -> list[dict]:
-    """Status of many certificates in one query; unknown serials answer 'not_found'."""
-    wanted = [s.strip() for s in serials]
-    found = {
-        row["serial"]: row
-        for row in Certificate.objects.filter(serial__in=set(wanted)).values(
-            "serial", "status", "valid_until", "product__name", "vendor_legal_name"
-        )
-    }
+    """Status of many certificates in one query, matched whatever the case and with or without dashes;
+    unknown serials answer 'not_found' (with the serial as given)."""
+    from registry.search import serial_key, serial_key_expression
+
+    wanted = [(s.strip(), serial_key(s)) for s in serials]
+    keys = {key for _, key in wanted if key}
+    found = {}
+    if keys:
+        rows = (Certificate.objects.annotate(key=serial_key_expression()).filter(key__in=keys)
+                .values_list("key", "serial", "status", "valid_until", "product__name", "vendor_legal_name"))
+        found = {row[0]: row for row in rows}
     results = []
-    for serial in wanted:
-        row = found.get(serial)
+    for serial, key in wanted:
+        row = found.get(key)
         if row is None:
             results.append({"serial": serial, "status": "not_found", "valid_until": None, "product": None,
                             "vendor": None})
         else:
-            results.append({"serial": serial, "status": row["status"], "valid_until": row["valid_until"],
-                            "product": row["product__name"], "vendor": row["vendor_legal_name"]})
+            results.append({"serial": row[1], "status": row[2], "valid_until": row[3], "product": row[4],
+                            "vendor": row[5]})
     return results
 
 
@@ -156,3 +164,46 @@ def mvn_attestation_get(*, user, pk):
     if attestation is None:
         raise NotFoundError("Not found.")
     return attestation
+
+
+# Facets of the product list ----------------------------------------------------------------------
+
+def product_facets(filterset) -> dict[str, dict[str, int]]:
+    """For each filter of the list, how many products each of its options would give with the other
+    filters and the search as they are (one query: a UNION ALL of one GROUP BY per filter)."""
+    from django.db.models import CharField, Count, F, Value
+    from django.db.models.functions import Cast
+
+    base = filterset.queryset
+    product_columns = {"category": F("category"), "made_in_vietnam": Cast("made_in_vietnam", CharField()),
+                       "province": F("vendor__province")}
+    branches = []
+    for facet in filterset.FACETS:
+        products = filterset.filter_unordered(base, without=facet).order_by()
+        label = Value(facet, output_field=CharField())
+        if facet in product_columns:
+            branch = (products.annotate(facet_value=product_columns[facet]).values("facet_value")
+                      .annotate(facet_count=Count("pk")).annotate(facet_name=label))
+        else:
+            field = filterset.CERTIFICATE_FILTERS[facet]
+            certificates = Certificate.objects.filter(product__in=products.values("pk"),
+                                                      **filterset.certificate_conditions(without=facet))
+            branch = (certificates.order_by().annotate(facet_value=F(field)).values("facet_value")
+                      .annotate(facet_count=Count("product", distinct=True)).annotate(facet_name=label))
+        branches.append(branch.values_list("facet_name", "facet_value", "facet_count"))
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in filterset.FACETS}
+    for name, value, count in branches[0].union(*branches[1:], all=True):
+        if name == "made_in_vietnam":
+            value = "true" if str(value).lower() in ("true", "1", "t") else "false"
+        counts[name][str(value)] = count
+    return counts
+
+
+def vendor_index(*, province: str = "") -> QuerySet:
+    """Vendors holding or having held a certificate, with how many products they have certified."""
+    from django.db.models import Count
+
+    qs = Vendor.objects.filter(Exists(Certificate.objects.filter(vendor=OuterRef("pk"))))
+    if province:
+        qs = qs.filter(province=province)
+    return qs.annotate(certified_count=Count("certificates__product", distinct=True)).order_by("legal_name", "pk")

@@ -37,7 +37,6 @@ from registry.models import (
     VendorChangeRequest,
     VendorMembership,
 )
-from registry.text import fold
 from trust.services import audit_append
 
 VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email"]
@@ -112,19 +111,26 @@ def vendor_member_add(*, vendor: Vendor, user, actor) -> VendorMembership:
 # Products --------------------------------------------------------------------------------------
 
 def _search_document(product: Product) -> str:
+    """What the search box looks in: the names, the vendor's names and tax code (registry.search). Also sets
+    the folded names used to rank exact and prefix matches first."""
+    from registry.search import document, name_key
+
     vendor = product.vendor
-    parts = [product.name, product.name_en, vendor.legal_name, vendor.name_en, vendor.tax_code,
-             product.description_vi, product.description_en]
-    return fold(" ".join(p for p in parts if p))
+    product.search_name = name_key(product.name)[:200]
+    product.search_name_en = name_key(product.name_en)[:200]
+    return document(product.name, product.name_en, vendor.legal_name, vendor.name_en, vendor.tax_code)
 
 
 def _products_reindex(*, vendor: Vendor) -> None:
     """The vendor's names are part of each product's search document."""
+    from registry.caching import public_cache_bump
+
     products = list(vendor.products.all())
     for product in products:
         product.vendor = vendor
         product.search_document = _search_document(product)
-    Product.objects.bulk_update(products, ["search_document"], batch_size=500)
+    Product.objects.bulk_update(products, ["search_document", "search_name", "search_name_en"], batch_size=500)
+    public_cache_bump()
 
 
 def product_create(*, vendor: Vendor, actor, name: str, category: str, **fields) -> Product:

@@ -32,6 +32,16 @@ def _media_root(settings, tmp_path):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _cache_clear():
+    """Every test starts with an empty cache (public pages and search counts are cached, registry.caching)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def roles_ready(db):
     from accounts.roles import roles_ensure

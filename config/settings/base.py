@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # trigram lookups for the registry's typo-tolerant search (inert on SQLite)
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -46,6 +48,8 @@ MIDDLEWARE = [
     # outermost: under /api/ every error, Django's own too, leaves in the API's error format
     "config.middleware.ApiErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # ETag from the content for every GET that has none, and 304 when the client has it already
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.VietnameseFirstLocaleMiddleware",
@@ -173,6 +177,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=30)
 CONFLICT_COOLING_OFF_DAYS = env.int("CONFLICT_COOLING_OFF_DAYS", default=730)
 BULK_STATUS_MAX_SERIALS = 10_000
+# Public pages and API reads are cached this long at most; every change invalidates them at once.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 
 # E-mail: files under var/mail unless EMAIL_URL names a real server.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
@@ -244,7 +250,8 @@ REST_FRAMEWORK = {
         # only views that name a throttle_scope ("bulk") are limited by it
         "rest_framework.throttling.ScopedRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "600/minute", "user": "1200/minute", "bulk": "60/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "600/minute", "user": "1200/minute", "bulk": "60/minute",
+                               "export": "30/minute", "watchlists": "120/minute"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cybersecurity product certification registry API",

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,7 +15,7 @@ from accounts.choices import Role
 from accounts.roles import user_has_role
 from config.api.parsers import JSONParser
 from config.api.schema import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH, ErrorSerializer
-from config.errors import NotFoundError, PayloadTooLarge, PermissionDeniedError
+from config.errors import ApplicationError, NotFoundError, PayloadTooLarge, PermissionDeniedError
 from registry.api.filtersets import CertificateFilterSet, ProductFilterSet
 from registry.api.serializers import (
     CertificateActionSerializer,
@@ -29,6 +31,7 @@ from registry.api.serializers import (
     VendorProfileUpdateSerializer,
     VendorSerializer,
 )
+from registry.exports import OPEN_DATA_LICENCE, csv_stream, json_stream, product_records
 from registry.models import Vendor
 from registry.selectors import (
     certificate_get,
@@ -105,6 +108,50 @@ class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
     get=extend_schema(summary=_("A product with its vendor, versions and certificates"),
                       responses={200: ProductDetailSerializer, **ERROR_404}, tags=["registry"]),
 )
+class ProductExportView(APIView):
+    """Every product a search matches, streamed as CSV or JSON (not one page: all of them)."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "export"
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format` names the export format here, not a DRF renderer; errors are JSON
+        from rest_framework.renderers import JSONRenderer
+
+        return JSONRenderer(), "application/json"
+
+    @extend_schema(
+        summary=_("Export a product search as CSV or JSON"),
+        description=_("Takes the list's filters (`q`, `category`, `vendor`, `made_in_vietnam`, "
+                      "`certificate_status`, `scheme`, `level`, `province`, `ordering`) and answers every matching "
+                      "product, streamed: CSV (one row per product, its newest certificate and a list of all) "
+                      "or JSON (an array of products with their certificates)."),
+        parameters=[OpenApiParameter("format", str, enum=["csv", "json"], required=True),
+                    OpenApiParameter("q", str, required=False)],
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT,
+                   **ERRORS_400},
+        tags=["registry"],
+    )
+    def get(self, request):
+        fmt = request.query_params.get("format", "")
+        if fmt not in ("csv", "json"):
+            raise ApplicationError(_("Choose the export format: format=csv or format=json."), code="invalid",
+                                   details={"format": [_("Must be csv or json.")]})
+        filterset = ProductFilterSet(request.query_params, queryset=product_visible_list(user=request.user))
+        if not filterset.is_valid():
+            raise ApplicationError(_("Some parameters are not valid."), code="invalid",
+                                   details={k: [str(m) for m in v] for k, v in filterset.errors.items()})
+        records = product_records(filterset.qs)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        if fmt == "csv":
+            response = StreamingHttpResponse(csv_stream(records), content_type="text/csv; charset=utf-8")
+        else:
+            response = StreamingHttpResponse(json_stream(records), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="products-{stamp}.{fmt}"'
+        response["X-Licence"] = OPEN_DATA_LICENCE["url"]
+        return response
+
+
 class ProductDetailView(generics.RetrieveAPIView):
     permission_classes = [AllowAny]
     serializer_class = ProductDetailSerializer
