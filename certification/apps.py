@@ -10,3 +10,18 @@ class CertificationConfig(AppConfig):
         from .personal_data import personal_data_sections_register
 
         personal_data_sections_register()
+        _public_cache_connect()
+
+
+def _public_cache_connect() -> None:
+    """The public in-evaluation list and statistics read applications: a change invalidates the cache."""
+    from django.db.models.signals import post_save
+
+    from registry.caching import public_cache_bump
+
+    from .models import Application
+
+    def changed(sender, **kwargs):
+        public_cache_bump()
+
+    post_save.connect(changed, sender=Application, weak=False, dispatch_uid="public-cache-application")

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("work/", include("certification.urls")),
+    path("", include("certification.public.urls")),
     path("", include("registry.urls")),
 ]
 

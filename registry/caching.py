@@ -133,15 +133,16 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or request_is_personal(request):
             return view(request, *args, **kwargs)
-        if _throttled(view_class, request):
-            return view(request, *args, **kwargs)  # which answers 429 in the API's error format
         generation = public_generation()
         if generation is None:
             return view(request, *args, **kwargs)
         language = translation.get_language() or settings.LANGUAGE_CODE
         etag = _etag(generation, request, language)
         last_modified = generation // 1_000_000_000
+        # only answers that skip the view count here: the view counts its own (and answers 429 in the API's format)
         if _not_modified(request, etag, last_modified):
+            if _throttled(view_class, request):
+                return view(request, *args, **kwargs)
             response = HttpResponseNotModified()
             _validators(response, etag, last_modified)
             return response
@@ -150,6 +151,8 @@ def public_page(view):
             stored = cache.get(key)
         except Exception:
             stored = None
+        if stored is not None and _throttled(view_class, request):
+            return view(request, *args, **kwargs)
         if stored is not None:
             response = HttpResponse(stored["content"], content_type=stored["content_type"], status=stored["status"])
             for name, value in stored["headers"].items():

@@ -7,7 +7,6 @@ PostgreSQL), written as they are read: memory does not grow with the number of r
 import gzip
 import hashlib
 import io
-import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator

@@ -37,9 +37,11 @@ from registry.models import (
     VendorChangeRequest,
     VendorMembership,
 )
+from registry.watch import watch_events_record
 from trust.services import audit_append
 
-VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email"]
+VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email",
+                 "publish_evaluations"]
 PRODUCT_FIELDS = [
     "name", "name_en", "category", "description_vi", "description_en",
     "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner",
@@ -218,10 +220,11 @@ def certificate_issue(
         valid_until=issued_at + relativedelta(months=scheme.validity_months),
         status_changed_at=issued_at,
     )
-    CertificateEvent.objects.create(
+    event = CertificateEvent.objects.create(
         certificate=certificate, action=CertificateAction.ISSUE, from_status="", to_status=certificate.status,
         actor=actor, actor_repr=actor_label(actor), data=data or {},
     )
+    watch_events_record(certificate=certificate, event=event)
     audit_append(actor=actor, action="certificate.issue", obj=certificate,
                  after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})
 
@@ -289,10 +292,11 @@ def certificate_transition(*, certificate: Certificate, action: str, actor, reas
         if action == CertificateAction.REINSTATE:
             certificate.needs_review = False
         certificate.save(update_fields=["status", "status_reason", "status_changed_at", "needs_review"])
-        CertificateEvent.objects.create(
+        event = CertificateEvent.objects.create(
             certificate=certificate, action=action, from_status=from_status, to_status=certificate.status,
             actor=actor, actor_repr=actor_label(actor), reason=reason,
         )
+        watch_events_record(certificate=certificate, event=event)
         audit_append(actor=actor, action=f"certificate.{action}", obj=certificate, before=before,
                      after=snapshot(certificate, CERTIFICATE_FIELDS))
         transaction.on_commit(lambda: certificate_notify_status_change(certificate_id=certificate.pk))

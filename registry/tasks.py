@@ -24,3 +24,29 @@ def certificate_render_pdf_task(self, certificate_id: int) -> str:
 @shared_task(acks_late=True)
 def certificate_expire_due_task() -> int:
     return certificate_expire_due()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_delivery_attempt_task(delivery_id: int, manual: bool = False) -> str:
+    """Send one webhook delivery if it is due; idempotent (a delivered or claimed one is left alone)."""
+    from registry.watch import webhook_delivery_attempt
+
+    return webhook_delivery_attempt(delivery_id=delivery_id, manual=manual)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_deliveries_due_task() -> int:
+    """The sweeper: enqueue every delivery whose (re)try time has come."""
+    from registry.watch import webhook_deliveries_due
+
+    due = webhook_deliveries_due()
+    for pk in due:
+        webhook_delivery_attempt_task.delay(pk)  # outbox
+    return len(due)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def open_data_dump_task() -> int:
+    from registry.exports import open_data_dump_create
+
+    return len(open_data_dump_create())

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import config.converters  # noqa: F401  (<id:...>)
-from registry import account_views, views
+from registry import account_views, views, watch_views
 from registry.caching import public_page
 
 app_name = "registry"
@@ -24,9 +24,14 @@ urlpatterns = [
     path("verify/", views.certificate_lookup, name="certificate_lookup"),
     # Before the serial pattern, which would otherwise take "bulk" for a serial.
     path("verify/bulk/", views.certificate_bulk, name="certificate_bulk"),
+    path("verify/bulk/attestations/<uuid:pk>/", views.attestation_detail, name="attestation_detail"),
+    path("verify/bulk/attestations/<uuid:pk>/json/", views.attestation_json, name="attestation_json"),
+    path("verify/bulk/attestations/<uuid:pk>/pdf/", views.attestation_pdf_view, name="attestation_pdf"),
     path("verify/<str:serial>/", public_page(views.certificate_verify), name="certificate_verify"),
     path("certificates/<str:serial>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("privacy/", views.privacy_notice, name="privacy_notice"),
+    path("watchlists/", watch_views.watchlist_index, name="watchlist_list"),
+    path("watchlists/<id:pk>/", watch_views.watchlist_detail, name="watchlist_detail"),
     # a person's own account pages, beside allauth's under /accounts/ (they write the audit log)
     path("accounts/tokens/", account_views.api_tokens, name="api_tokens"),
     path("accounts/tokens/<id:pk>/revoke/", account_views.api_token_revoke_view, name="api_token_revoke"),

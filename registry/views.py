@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -19,8 +20,16 @@ from config.csvsafe import csv_writer
 from config.errors import ApplicationError, NotFoundError
 from config.throttling import throttle_page
 from registry import documents
+from registry.attestations import attestation_create, attestation_get, attestation_pdf
 from registry.caching import public_cached, public_page
 from registry.choices import Category, CertificateStatus, Level, Province
+from registry.exports import OPEN_DATA_LICENCE, open_data_latest
+from registry.feeds import (
+    CategoryCertificateFeed,
+    CertificateFeed,
+    VendorCertificateFeed,
+    certificate_events_recent,
+)
 from registry.filtersets import ProductFilterSet
 from registry.forms import (
     CertificateBulkForm,
@@ -29,6 +38,7 @@ from registry.forms import (
     form_errors_apply,
 )
 from registry.models import Certificate, CertificateEvent, OpenDataDump
+from registry.search import query_parse
 from registry.selectors import (
     certificate_get,
     certificate_status_bulk,
@@ -40,14 +50,6 @@ from registry.selectors import (
     vendor_index,
     vendor_public_list,
 )
-from registry.exports import OPEN_DATA_LICENCE, open_data_latest
-from registry.feeds import (
-    CategoryCertificateFeed,
-    CertificateFeed,
-    VendorCertificateFeed,
-    certificate_events_recent,
-)
-from registry.search import query_parse
 from registry.services import vendor_register
 
 PAGE_SIZE = 20
@@ -192,15 +194,29 @@ def certificate_lookup(request):
 @require_http_methods(["GET", "POST"])
 @throttle_page(scope="bulk")
 def certificate_bulk(request):
-    """A procurement officer pastes many serials and gets their statuses as a table or as CSV."""
+    """A procurement officer pastes or uploads many serials and gets their statuses as a table, as CSV, or
+    as a signed "status as of" attestation (JSON and PDF) to file with a purchase."""
     if request.method == "GET":
         return render(request, "registry/certificate_bulk.html", {"form": CertificateBulkForm()})
-    form = CertificateBulkForm(request.POST)
+    form = CertificateBulkForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "registry/certificate_bulk.html", {"form": form}, status=400)
+    serials = form.cleaned_data["serials"]
+    action = request.POST.get("format")
+    if action == "attest":
+        if not request.user.is_authenticated:
+            messages.info(request, _("Sign in to get a signed attestation; the check itself needs no account."))
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            attestation = attestation_create(serials=serials, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            return render(request, "registry/certificate_bulk.html", {"form": form},
+                          status=getattr(exc, "status_code", 400))
+        return redirect("registry:attestation_detail", pk=attestation.pk)
     checked_at = timezone.now()
-    results = certificate_status_bulk(serials=form.cleaned_data["serials"])
-    if request.POST.get("format") == "csv":
+    results = certificate_status_bulk(serials=serials)
+    if action == "csv":
         return _bulk_csv(results, checked_at)
     counts = {}
     for row in results:
@@ -211,9 +227,49 @@ def certificate_bulk(request):
         for status in [*CertificateStatus.values, "not_found"] if counts.get(status)
     ]
     return render(request, "registry/certificate_bulk.html", {
-        "form": form, "results": results, "summary": summary, "checked_at": _moment(checked_at),
-        "serials_text": " ".join(form.cleaned_data["serials"]),
+        "form": CertificateBulkForm(initial={"serials": "\n".join(serials)}), "results": results,
+        "summary": summary, "checked_at": _moment(checked_at), "serials_text": "\n".join(serials),
     })
+
+
+def attestation_detail(request, pk):
+    """A signed attestation: what it says, its fingerprint and its JSON and PDF forms."""
+    try:
+        attestation = attestation_get(pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    return render(request, "registry/attestation_detail.html", {
+        "attestation": attestation, "document": attestation.document,
+        "checked_at": _moment(attestation.checked_at),
+        "summary": [{"status": s, "label": STATUS_LABELS.get(s, _("Not found")), "count": n}
+                    for s, n in attestation.summary.items()],
+    })
+
+
+def attestation_json(request, pk):
+    try:
+        attestation = attestation_get(pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    response = JsonResponse(attestation.document, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="attestation-{attestation.pk}.json"'
+    return response
+
+
+def attestation_pdf_view(request, pk):
+    """The attestation as a PDF, rendered once and kept (10,000 rows take a few seconds)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    try:
+        attestation = attestation_get(pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    name = f"attestations/{attestation.pk}.pdf"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(attestation_pdf(attestation=attestation)))
+    return FileResponse(default_storage.open(name, "rb"), content_type="application/pdf",
+                        filename=f"attestation-{attestation.pk}.pdf")
 
 
 def _moment(value: datetime) -> str:

@@ -210,7 +210,7 @@ def commit(django_capture_on_commit_callbacks):
 
 # A real Celery worker on Redis ----------------------------------------------------------------
 
-WORKER_QUEUES = ("checks", "documents", "celery")
+WORKER_QUEUES = ("checks", "documents", "celery", "webhooks", "exports")
 
 
 def redis_test_url(db: int) -> str:

@@ -177,6 +177,15 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=30)
 CONFLICT_COOLING_OFF_DAYS = env.int("CONFLICT_COOLING_OFF_DAYS", default=730)
 BULK_STATUS_MAX_SERIALS = 10_000
+# Watchlists and webhooks (registry.watch, registry.webhooks).
+WATCHLIST_MAX_PER_USER = 50
+WATCHLIST_MAX_SERIALS = 10_000
+# Tests and closed networks only: lets webhooks reach loopback, private and link-local addresses (and http).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=3 * 3600)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
 # Public pages and API reads are cached this long at most; every change invalidates them at once.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 
@@ -214,16 +223,22 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800)}
 CELERY_TASK_ROUTES = {
     "certification.tasks.check_run_execute_task": {"queue": "checks"},
+    "registry.tasks.webhook_delivery_attempt_task": {"queue": "webhooks"},
+    "registry.tasks.webhook_deliveries_due_task": {"queue": "webhooks"},
+    "registry.tasks.open_data_dump_task": {"queue": "exports"},
     "registry.tasks.certificate_render_pdf_task": {"queue": "documents"},
     "certification.tasks.evaluation_report_render_task": {"queue": "documents"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Declared, so a worker started without -Q still consumes every queue the routes send tasks to.
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("checks"), Queue("documents")]
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("checks"), Queue("documents"), Queue("webhooks"), Queue("exports")]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-stale-check-runs": {"task": "certification.tasks.check_run_sweep_task", "schedule": 60.0},
     "expire-certificates": {"task": "registry.tasks.certificate_expire_due_task", "schedule": crontab(minute=5)},
+    "send-due-webhooks": {"task": "registry.tasks.webhook_deliveries_due_task",
+                          "schedule": float(env.int("WEBHOOK_SWEEP_SECONDS", default=20))},
+    "open-data-dump": {"task": "registry.tasks.open_data_dump_task", "schedule": crontab(hour=2, minute=30)},
 }
 CHECK_RUN_STALE_SECONDS = env.int("CHECK_RUN_STALE_SECONDS", default=600)
 

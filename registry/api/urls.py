@@ -18,9 +18,13 @@ urlpatterns = [
     path("certificates/", public_page(views.CertificateListView.as_view()), name="certificate_list"),
     # before the serial route: "status" is not a serial
     path("certificates/status/", views.CertificateStatusBulkView.as_view(), name="certificate_status"),
+    path("certificates/status/attestation/", views.CertificateStatusAttestationView.as_view(),
+         name="certificate_status_attestation"),
     path("certificates/<str:serial>/", public_page(views.CertificateDetailView.as_view()),
          name="certificate_detail"),
     path("certificates/<str:serial>/actions/", views.CertificateActionView.as_view(), name="certificate_actions"),
+    path("watchlists/", views.WatchlistListView.as_view(), name="watchlist_list"),
+    path("watchlists/<id:pk>/", views.WatchlistDetailView.as_view(), name="watchlist_detail"),
     path("schemes/", public_page(views.SchemeListView.as_view()), name="scheme_list"),
     path("schemes/<slug:code>/", public_page(views.SchemeDetailView.as_view()), name="scheme_detail"),
 ]

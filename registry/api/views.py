@@ -1,11 +1,16 @@
 """Public registry API: thin views that parse input, call one selector or service and render."""
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -18,6 +23,7 @@ from config.api.schema import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH, Err
 from config.errors import ApplicationError, NotFoundError, PayloadTooLarge, PermissionDeniedError
 from registry.api.filtersets import CertificateFilterSet, ProductFilterSet
 from registry.api.serializers import (
+    AttestationSerializer,
     CertificateActionSerializer,
     CertificateSerializer,
     CertificateStatusRequestSerializer,
@@ -30,7 +36,11 @@ from registry.api.serializers import (
     VendorProfileSerializer,
     VendorProfileUpdateSerializer,
     VendorSerializer,
+    WatchlistCreatedSerializer,
+    WatchlistSerializer,
+    WatchlistWriteSerializer,
 )
+from registry.attestations import attestation_create
 from registry.exports import OPEN_DATA_LICENCE, csv_stream, json_stream, product_records
 from registry.models import Vendor
 from registry.selectors import (
@@ -50,6 +60,13 @@ from registry.services import (
     product_create,
     product_version_create,
     vendor_update,
+)
+from registry.watch import (
+    watchlist_create,
+    watchlist_delete,
+    watchlist_get,
+    watchlist_list,
+    watchlist_update,
 )
 
 
@@ -285,6 +302,38 @@ class CertificateStatusBulkView(APIView):
         return Response(CertificateStatusResponseSerializer({"checked_at": checked_at, "results": results}).data)
 
 
+class CertificateStatusAttestationView(APIView):
+    """The same check as certificates/status/, answered as a signed "status as of" attestation (kept, with
+    a PDF at its `url`)."""
+
+    parser_classes = [JSONParser]
+    throttle_scope = "bulk"
+
+    @extend_schema(
+        summary=_("A signed attestation of many certificates' statuses"),
+        description=_("Up to 10,000 serials. The answer is signed with the registry's key over its RFC 8785 form "
+                      "without `signature`; `url` shows it, with its PDF, to anyone it is given to."),
+        request=CertificateStatusRequestSerializer,
+        responses={201: AttestationSerializer, **ERRORS_400, **ERRORS_AUTH,
+                   413: OpenApiResponse(ErrorSerializer, description=_("Too many serials.")),
+                   503: OpenApiResponse(ErrorSerializer, description=_("The signing key is not available."))},
+        tags=["registry"],
+    )
+    def post(self, request):
+        limit = settings.BULK_STATUS_MAX_SERIALS
+        serials = request.data.get("serials") if isinstance(request.data, dict) else None
+        if isinstance(serials, list) and len(serials) > limit:
+            raise PayloadTooLarge(
+                _("At most %(limit)s serials may be checked in one request.") % {"limit": limit},
+                details={"limit": limit, "count": len(serials)},
+            )
+        serializer = CertificateStatusRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attestation = attestation_create(serials=serializer.validated_data["serials"], actor=request.user)
+        return Response(attestation.document, status=status.HTTP_201_CREATED,
+                        headers={"Location": attestation.document["url"]})
+
+
 class CertificateActionView(APIView):
     @extend_schema(
         summary=_("Suspend, reinstate or revoke a certificate (staff)"),
@@ -299,6 +348,69 @@ class CertificateActionView(APIView):
         certificate = certificate_transition(certificate=certificate, actor=request.user, **serializer.validated_data)
         certificate = certificate_get(serial=certificate.serial)
         return Response(CertificateSerializer(certificate).data)
+
+
+# Watchlists ------------------------------------------------------------------------------------
+
+class WatchlistListView(generics.GenericAPIView):
+    """The caller's own watchlists."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+    serializer_class = WatchlistSerializer
+    throttle_scope = "watchlists"
+
+    def get_queryset(self):
+        return watchlist_list(user=self.request.user).order_by("name", "pk")
+
+    @extend_schema(summary=_("Your watchlists"), responses={200: WatchlistSerializer(many=True), **ERRORS_AUTH},
+                   tags=["procurement"])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(WatchlistSerializer(page, many=True).data)
+
+    @extend_schema(summary=_("Make a watchlist"), description=_(
+        "Follow certificate serials, products or vendors: every status change of a certificate they cover is "
+        "e-mailed to you (`email`) and POSTed to `webhook_url`. The answer carries the webhook's `secret` once."),
+        request=WatchlistWriteSerializer, responses={201: WatchlistCreatedSerializer, **ERRORS_400, **ERRORS_AUTH},
+        tags=["procurement"])
+    def post(self, request):
+        serializer = WatchlistWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        watchlist, secret = watchlist_create(owner=request.user, **serializer.validated_data)
+        watchlist = watchlist_get(user=request.user, pk=watchlist.pk)
+        data = WatchlistSerializer(watchlist).data
+        return Response({**data, "secret": secret}, status=status.HTTP_201_CREATED)
+
+
+class WatchlistDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+    throttle_scope = "watchlists"
+
+    @extend_schema(summary=_("One of your watchlists"), responses={200: WatchlistSerializer, **ERRORS_AUTH,
+                                                                   **ERROR_404}, tags=["procurement"])
+    def get(self, request, pk: int):
+        return Response(WatchlistSerializer(watchlist_get(user=request.user, pk=pk)).data)
+
+    @extend_schema(summary=_("Change one of your watchlists"), description=_(
+        "Send only what changes; lists replace the old ones. A new `webhook_url` gets a new `secret`, answered "
+        "once."), request=WatchlistWriteSerializer(partial=True),
+        responses={200: WatchlistCreatedSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404}, tags=["procurement"])
+    def patch(self, request, pk: int):
+        watchlist = watchlist_get(user=request.user, pk=pk)
+        serializer = WatchlistWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        watchlist, secret = watchlist_update(watchlist=watchlist, actor=request.user, **fields)
+        data = WatchlistSerializer(watchlist).data
+        return Response({**data, "secret": secret} if secret else data)
+
+    @extend_schema(summary=_("Delete one of your watchlists"), responses={204: None, **ERRORS_AUTH, **ERROR_404},
+                   tags=["procurement"])
+    def delete(self, request, pk: int):
+        watchlist_delete(watchlist=watchlist_get(user=request.user, pk=pk), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Schemes ---------------------------------------------------------------------------------------
