@@ -356,13 +356,13 @@ def webhook_delivery_attempt(*, delivery_id: int, manual: bool = False) -> str:
         else:
             give_up_at = delivery.created_at + timedelta(hours=_setting("WEBHOOK_RETRY_HOURS", 24))
             retry_at = finished + _backoff(delivery.attempts)
+            notify_disabled = _failure_count(delivery.watchlist_id, result.error)
             if manual and delivery.status == DeliveryStatus.DELIVERED:
                 delivery.next_attempt_at = None  # a re-send of a delivered event does not undo it
-            elif retry_at > give_up_at:
+            elif retry_at > give_up_at or notify_disabled:
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
             else:
                 delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, retry_at
-            notify_disabled = _failure_count(delivery.watchlist_id, result.error)
         delivery.save()
     if notify_disabled:
         return "failed_disabled"
