@@ -24,7 +24,7 @@ def registry_rows(scheme, certifier, staff):
     def rows(n: int):
         provinces = ["01", "48", "79", "31"]
         statuses = ["active", "active", "suspended", "revoked"]
-        for i in range(n):
+        for _ in range(n):
             k = len(made)
             vendor = VendorFactory(province=provinces[k % 4])
             made.append(certify(scheme=scheme, actor=certifier, staff=staff, status=statuses[k % 4], vendor=vendor,
