@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from certification.models import Application, CaseResult
-from registry.choices import Category, Province
+from registry.choices import Province
 from registry.models import (
     Certificate,
     CertificateEvent,
