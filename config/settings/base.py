@@ -51,6 +51,8 @@ MIDDLEWARE = [
     # ETag from the content for every GET that has none, and 304 when the client has it already
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # reads go to the replica unless this browser just wrote (config.db_routers)
+    "config.db_routers.ReplicaPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.VietnameseFirstLocaleMiddleware",
     "config.middleware.BadInputMiddleware",
@@ -93,6 +95,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web + in-process tasks) share the file; wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# A read replica (PostgreSQL streaming replication), when there is one: config.db_routers.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**env.db("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.db_routers.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -170,6 +176,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# S3-compatible object storage (an on-premises MinIO keeps the data in the country) through django-storages:
+# media (artifacts, certificate PDFs, open-data dumps) when S3_MEDIA_BUCKET is set, static files when
+# S3_STATIC_BUCKET is set. Media stay private (downloads go through permission-checked views).
+_S3 = {
+    "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+    "region_name": env("S3_REGION", default="") or None,
+    "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+    "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+    "addressing_style": env("S3_ADDRESSING_STYLE", default="path"),
+    "signature_version": "s3v4",
+}
+if env("S3_MEDIA_BUCKET", default=""):
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        **_S3, "bucket_name": env("S3_MEDIA_BUCKET"), "location": "media", "default_acl": "private",
+        "querystring_auth": True, "file_overwrite": False}}
+if env("S3_STATIC_BUCKET", default=""):
+    STORAGES["staticfiles"] = {"BACKEND": "storages.backends.s3.S3ManifestStaticStorage", "OPTIONS": {
+        **_S3, "bucket_name": env("S3_STATIC_BUCKET"), "location": "static", "default_acl": "public-read",
+        "querystring_auth": False, "custom_domain": env("S3_STATIC_DOMAIN", default="") or None}}
+    STATIC_URL = env("STATIC_URL", default="/static/")
 
 ARTIFACT_MAX_BYTES = env.int("ARTIFACT_MAX_BYTES", default=100 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -285,14 +311,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Nothing on a page may come from outside the deployment.
+# Nothing on a page may come from outside the deployment (static files may come from its own object store).
+_STATIC_ORIGIN = ["/".join(STATIC_URL.split("/")[:3])] if STATIC_URL.startswith("http") else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        "script-src": ["'self'", *_STATIC_ORIGIN],
+        "style-src": ["'self'", *_STATIC_ORIGIN],
+        "img-src": ["'self'", "data:", *_STATIC_ORIGIN],
+        "font-src": ["'self'", *_STATIC_ORIGIN],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
