@@ -28,7 +28,6 @@ import resource
 import signal
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import threading

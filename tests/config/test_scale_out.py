@@ -8,7 +8,12 @@ import sys
 import pytest
 from django.db import connections, transaction
 
-from config.db_routers import PrimaryReplicaRouter, ReplicaPinMiddleware, replica_pin, replica_pinned
+from config.db_routers import (
+    PrimaryReplicaRouter,
+    ReplicaPinMiddleware,
+    replica_pin,
+    replica_pinned,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
