@@ -106,11 +106,12 @@ class ProductFilterSet(django_filters.FilterSet):
         queryset = self.filter_unordered(queryset)
         return self._order(queryset, self.form.cleaned_data.get("ordering") or "")
 
-    def filter_unordered(self, queryset: QuerySet, *, without: str = "") -> QuerySet:
-        """The filtered, searched rows, ignoring the filter `without` (to count that filter's options)."""
+    def filter_unordered(self, queryset: QuerySet, *, without: str | tuple = "") -> QuerySet:
+        """The filtered, searched rows, ignoring the filters `without` (to count their options)."""
         data = self.form.cleaned_data
+        without = (without,) if isinstance(without, str) else tuple(without)
         for name, value in data.items():
-            if name in ("q", "ordering", *self.CERTIFICATE_FILTERS) or name == without:
+            if name in ("q", "ordering", *self.CERTIFICATE_FILTERS) or name in without:
                 continue
             queryset = self.filters[name].filter(queryset, value)
         conditions = self.certificate_conditions(without=without)
@@ -128,13 +129,14 @@ class ProductFilterSet(django_filters.FilterSet):
             queryset = searched
         return queryset
 
-    def certificate_conditions(self, *, without: str = "") -> dict:
+    def certificate_conditions(self, *, without: str | tuple = "") -> dict:
         """The certificate filters hold for one certificate together: {field: value}."""
         data = self.form.cleaned_data
+        without = (without,) if isinstance(without, str) else tuple(without)
         conditions = {}
         for name, field in self.CERTIFICATE_FILTERS.items():
             value = data.get(name)
-            if value and name != without:
+            if value and name not in without:
                 conditions[field] = value.code if name == "scheme" else value
         return conditions
 

@@ -110,6 +110,9 @@ class Product(models.Model):
     mvn_produced = models.BooleanField(_("produced in Viet Nam"), default=False)
     mvn_source_owner = models.BooleanField(_("vendor owns the source code"), default=False)
     made_in_vietnam = models.BooleanField(_("Make in Viet Nam"), default=False, editable=False)
+    # In the public registry: holds or held a certificate (set by certificate_issue, never unset), so the
+    # public list filters one column instead of probing certificates row by row.
+    listed = models.BooleanField(default=False, editable=False)
     # Folded words of the names, the vendor's names and tax code (registry.search.document), maintained by
     # the product and vendor services; a trigram GIN index answers word and prefix searches on PostgreSQL.
     search_document = models.TextField(default="", editable=False)
@@ -126,7 +129,10 @@ class Product(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "name"], name="%(app_label)s_%(class)s_unique_name_per_vendor"),
         ]
-        indexes = [models.Index(fields=["category"], name="registry_product_category_idx")]
+        indexes = [
+            models.Index(fields=["category"], name="registry_product_category_idx"),
+            models.Index(fields=["name", "id"], name="registry_product_listed_idx", condition=models.Q(listed=True)),
+        ]
 
     def __str__(self) -> str:
         return self.name

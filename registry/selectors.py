@@ -34,7 +34,7 @@ def products_search(qs: QuerySet, query: str) -> QuerySet:
 
 
 def _certified(qs: QuerySet) -> QuerySet:
-    return qs.filter(Exists(Certificate.objects.filter(product=OuterRef("pk"))))
+    return qs.filter(listed=True)
 
 
 def product_public_list() -> QuerySet:
@@ -54,7 +54,7 @@ def product_visible_list(*, user) -> QuerySet:
         qs = base
     else:
         vendor = vendor_for_user(user)
-        certified = Exists(Certificate.objects.filter(product=OuterRef("pk")))
+        certified = Q(listed=True)
         qs = base.filter(certified | Q(vendor=vendor)) if vendor else base.filter(certified)
     certificates = Certificate.objects.select_related("scheme", "product_version").order_by("-issued_at")
     return qs.prefetch_related(Prefetch("certificates", queryset=certificates))
@@ -170,32 +170,64 @@ def mvn_attestation_get(*, user, pk):
 
 def product_facets(filterset) -> dict[str, dict[str, int]]:
     """For each filter of the list, how many products each of its options would give with the other
-    filters and the search as they are (one query: a UNION ALL of one GROUP BY per filter)."""
-    from django.db.models import CharField, Count, F, Value
-    from django.db.models.functions import Cast
+    filters and the search as they are. One query: the searched products and their certificates are
+    read once (two materialised CTEs), then one GROUP BY per filter over them, joined by UNION ALL."""
+    from django.db import connection
 
-    base = filterset.queryset
-    product_columns = {"category": F("category"), "made_in_vietnam": Cast("made_in_vietnam", CharField()),
-                       "province": F("vendor__province")}
-    branches = []
-    for facet in filterset.FACETS:
-        products = filterset.filter_unordered(base, without=facet).order_by()
-        label = Value(facet, output_field=CharField())
-        if facet in product_columns:
-            branch = (products.annotate(facet_value=product_columns[facet]).values("facet_value")
-                      .annotate(facet_count=Count("pk")).annotate(facet_name=label))
-        else:
-            field = filterset.CERTIFICATE_FILTERS[facet]
-            certificates = Certificate.objects.filter(product__in=products.values("pk"),
-                                                      **filterset.certificate_conditions(without=facet))
-            branch = (certificates.order_by().annotate(facet_value=F(field)).values("facet_value")
-                      .annotate(facet_count=Count("product", distinct=True)).annotate(facet_name=label))
-        branches.append(branch.values_list("facet_name", "facet_value", "facet_count"))
+    data = filterset.form.cleaned_data
+    matched = (filterset.filter_unordered(filterset.queryset, without=filterset.FACETS).order_by()
+               .values_list("pk", "category", "made_in_vietnam", "vendor__province"))
+    matched_sql, matched_params = matched.query.sql_with_params()
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    product_filters = {
+        "category": ("m.category = %s", data.get("category") or None),
+        "made_in_vietnam": ("m.made_in_vietnam = %s", data.get("made_in_vietnam")),
+        "province": ("m.province = %s", data.get("province") or None),
+    }
+    certificate_filters = {
+        "certificate_status": ("c.status = %s", data.get("certificate_status") or None),
+        "scheme": ("c.scheme = %s", data["scheme"].code if data.get("scheme") else None),
+        "level": ("c.level = %s", data.get("level") or None),
+    }
+
+    def conditions(filters: dict, without: str) -> tuple[list[str], list]:
+        sql, params = [], []
+        for name, (clause, value) in filters.items():
+            if name != without and value is not None:
+                sql.append(clause)
+                params.append(value)
+        return sql, params
+
+    branches, params = [], []
+    for facet, column in (("category", "m.category"), ("made_in_vietnam", "m.made_in_vietnam"),
+                          ("province", "m.province")):
+        where, where_params = conditions(product_filters, facet)
+        cert_where, cert_params = conditions(certificate_filters, "")
+        if cert_where:
+            where.append(f"EXISTS (SELECT 1 FROM c WHERE c.product_id = m.id AND {' AND '.join(cert_where)})")
+        branches.append(f"SELECT %s, CAST({column} AS TEXT), COUNT(*) FROM m "
+                        f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY {column}")
+        params += [facet, *where_params, *cert_params]
+    for facet, column in (("certificate_status", "c.status"), ("scheme", "c.scheme"), ("level", "c.level")):
+        where, where_params = conditions(product_filters, "")
+        cert_where, cert_params = conditions(certificate_filters, facet)
+        where += cert_where
+        # DISTINCT in a subquery: hashed, where COUNT(DISTINCT) would sort every certificate
+        branches.append(f"SELECT %s, x.v, COUNT(*) FROM (SELECT DISTINCT c.product_id, {column} AS v FROM c "
+                        f"JOIN m ON m.id = c.product_id {'WHERE ' + ' AND '.join(where) if where else ''}) x "
+                        f"GROUP BY x.v")
+        params += [facet, *where_params, *cert_params]
+    sql = (f"WITH m (id, category, made_in_vietnam, province) AS {materialized} ({matched_sql}), "
+           f"c AS {materialized} (SELECT rc.product_id, rc.status, rs.code AS scheme, rc.level "
+           f"FROM registry_certificate rc JOIN registry_scheme rs ON rs.id = rc.scheme_id "
+           f"WHERE rc.product_id IN (SELECT id FROM m)) " + " UNION ALL ".join(branches))
     counts: dict[str, dict[str, int]] = {facet: {} for facet in filterset.FACETS}
-    for name, value, count in branches[0].union(*branches[1:], all=True):
-        if name == "made_in_vietnam":
-            value = "true" if str(value).lower() in ("true", "1", "t") else "false"
-        counts[name][str(value)] = count
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*matched_params, *params])
+        for name, value, count in cursor.fetchall():
+            if name == "made_in_vietnam":
+                value = "true" if str(value).lower() in ("true", "1", "t") else "false"
+            counts[name][str(value)] = count
     return counts
 
 

@@ -224,6 +224,7 @@ def certificate_issue(
         certificate=certificate, action=CertificateAction.ISSUE, from_status="", to_status=certificate.status,
         actor=actor, actor_repr=actor_label(actor), data=data or {},
     )
+    Product.objects.filter(pk=product.pk, listed=False).update(listed=True)
     watch_events_record(certificate=certificate, event=event)
     audit_append(actor=actor, action="certificate.issue", obj=certificate,
                  after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})

@@ -222,7 +222,7 @@ def test_watch_refuses_private_webhook_on_save_and_again_at_send(scheme, procure
     with commit():
         certificate_transition(certificate=certificate, action="suspend", actor=staff, reason="Lỗ hổng")
     attempt = WebhookDelivery.objects.get(watchlist=watchlist).attempt_log.get()
-    assert attempt.status_code is None and "private" in attempt.error
+    assert attempt.status_code is None and "loopback" in attempt.error
 
 
 def test_watchlist_refuses_unknown_serials_and_ids_and_is_audited(scheme, procurement):

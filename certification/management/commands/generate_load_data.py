@@ -173,6 +173,7 @@ class Command(BaseCommand):
                                "revoked": "Vi phạm điều kiện chứng nhận"}.get(status, ""),
                 issued_at=issued, valid_until=valid_until, status_changed_at=issued))
         Certificate.objects.bulk_create(rows, batch_size=BATCH)
+        Product.objects.filter(pk__in=[c.product_id for c in rows]).update(listed=True)
         for year, last in counters.items():
             SerialCounter.objects.update_or_create(year=year, defaults={"last": last})
         actions = {"suspended": "suspend", "revoked": "revoke", "expired": "expire"}
