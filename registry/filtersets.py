@@ -109,7 +109,7 @@ class ProductFilterSet(django_filters.FilterSet):
     def filter_unordered(self, queryset: QuerySet, *, without: str | tuple = "") -> QuerySet:
         """The filtered, searched rows, ignoring the filters `without` (to count their options)."""
         data = self.form.cleaned_data
-        without = (without,) if isinstance(without, str) else tuple(without)
+        without = tuple(w for w in ((without,) if isinstance(without, str) else without) if w)
         for name, value in data.items():
             if name in ("q", "ordering", *self.CERTIFICATE_FILTERS) or name in without:
                 continue
