@@ -38,7 +38,7 @@ from registry.forms import (
     form_errors_apply,
 )
 from registry.models import Certificate, CertificateEvent, OpenDataDump
-from registry.search import query_parse
+from registry.search import count_capped, query_parse
 from registry.selectors import (
     certificate_get,
     certificate_status_bulk,
@@ -103,7 +103,8 @@ def product_list(request):
 
     def summary():
         qs = filterset.qs
-        return {"count": qs.count(), "facets": product_facets(filterset), "fuzzy": bool(filterset.fuzzy)}
+        count, exact = count_capped(qs) if filterset.form.cleaned_data.get("q") else (qs.count(), True)
+        return {"count": count, "exact": exact, "facets": product_facets(filterset), "fuzzy": bool(filterset.fuzzy)}
 
     data = public_cached(("product_list", params), summary)
     filterset.fuzzy = data["fuzzy"]
@@ -124,6 +125,7 @@ def product_list(request):
         "ordering": filterset.form.cleaned_data.get("ordering") or ("relevance" if parsed and not parsed.empty
                                                                     else "name"),
         "fuzzy": data["fuzzy"],
+        "count_exact": data["exact"],
         "query_ignored": bool(parsed and parsed.empty),
         "query_truncated": bool(parsed and parsed.truncated),
         "export_query": export_query.urlencode(),

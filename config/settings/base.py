@@ -212,6 +212,9 @@ WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)
 WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=3 * 3600)
 WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
+# A search counts its matches up to this many, then says "more than" (counting every match of a common word
+# would read every matching row; the filters and the export are there for the rest).
+SEARCH_COUNT_CAP = env.int("SEARCH_COUNT_CAP", default=1000)
 # Public pages and API reads are cached this long at most; every change invalidates them at once.
 PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 

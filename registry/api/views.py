@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.choices import Role
 from accounts.roles import user_has_role
+from config.api.pagination import SearchPagination
 from config.api.parsers import JSONParser
 from config.api.schema import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH, ErrorSerializer
 from config.errors import ApplicationError, NotFoundError, PayloadTooLarge, PermissionDeniedError
@@ -106,6 +107,7 @@ class PublicReadMixin:
 )
 class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
     filterset_class = ProductFilterSet
+    pagination_class = SearchPagination
     serializer_class = ProductListSerializer
 
     def get_queryset(self):

@@ -207,3 +207,14 @@ def test_open_data_dump_has_checksum_licence_and_every_row(client, registry_rows
     document = json.loads(gzip.decompress(raw))
     assert len(document["products"]) == 7 and document["licence"]["url"].startswith("https://creativecommons.org")
     assert dumps["csv"].rows == 7
+
+
+def test_search_counts_up_to_a_cap_and_says_so(client, registry_rows, settings):
+    registry_rows(6)
+    settings.SEARCH_COUNT_CAP = 4
+    page = client.get("/", {"q": "tuong lua"})
+    assert page.context["count_exact"] is False and page.context["page_obj"].paginator.count == 4
+    api = client.get("/api/v1/products/", {"q": "tuong lua"}).json()
+    assert api["count"] == 4 and api["count_exact"] is False
+    whole = client.get("/api/v1/products/").json()
+    assert whole["count"] == 6 and whole["count_exact"] is True
