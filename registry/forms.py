@@ -129,7 +129,8 @@ class VendorProfileForm(forms.ModelForm):
 
     class Meta:
         model = Vendor
-        fields = ["legal_name", "name_en", "province", "address", "website", "security_contact_email"]
+        fields = ["legal_name", "name_en", "province", "address", "website", "security_contact_email",
+                  "publish_evaluations"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """Reads of the published record and who may see what. Every vendor-scoped read goes through here."""
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.choices import Role
@@ -119,9 +120,17 @@ def certificate_status_bulk(*, serials: list[str]) -> list[dict]:
     from registry.search import serial_key, serial_key_expression
 
     wanted = [(s.strip(), serial_key(s)) for s in serials]
-    keys = {key for _, key in wanted if key}
+    keys = list({key for _, key in wanted if key})
     found = {}
-    if keys:
+    if keys and connection.vendor == "postgresql":
+        # one array parameter instead of 10,000 placeholders (the ORM resolves each one: most of the cost)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT UPPER(REPLACE(c.serial, '-', '')), c.serial, c.status, c.valid_until, p.name, "
+                "c.vendor_legal_name FROM registry_certificate c JOIN registry_product p ON p.id = c.product_id "
+                "WHERE UPPER(REPLACE(c.serial, '-', '')) = ANY(%s)", [keys])
+            found = {row[0]: row for row in cursor.fetchall()}
+    elif keys:
         rows = (Certificate.objects.annotate(key=serial_key_expression()).filter(key__in=keys)
                 .values_list("key", "serial", "status", "valid_until", "product__name", "vendor_legal_name"))
         found = {row[0]: row for row in rows}
@@ -170,8 +179,8 @@ def mvn_attestation_get(*, user, pk):
 
 def product_facets(filterset) -> dict[str, dict[str, int]]:
     """For each filter of the list, how many products each of its options would give with the other
-    filters and the search as they are. One query: the searched products and their certificates are
-    read once (two materialised CTEs), then one GROUP BY per filter over them, joined by UNION ALL."""
+    filters and the search as they are. One query: the searched products are read once (a materialised
+    CTE), then one GROUP BY per filter over them and their certificates, joined by UNION ALL."""
     from django.db import connection
 
     data = filterset.form.cleaned_data
@@ -198,13 +207,16 @@ def product_facets(filterset) -> dict[str, dict[str, int]]:
                 params.append(value)
         return sql, params
 
+    # the certificates as a derived table, not a CTE: the planner then knows their statistics
+    certificates = ("(SELECT rc.product_id, rc.status, rs.code AS scheme, rc.level FROM registry_certificate rc "
+                    "JOIN registry_scheme rs ON rs.id = rc.scheme_id)")
     branches, params = [], []
     for facet, column in (("category", "m.category"), ("made_in_vietnam", "m.made_in_vietnam"),
                           ("province", "m.province")):
         where, where_params = conditions(product_filters, facet)
         cert_where, cert_params = conditions(certificate_filters, "")
-        if cert_where:
-            where.append(f"EXISTS (SELECT 1 FROM c WHERE c.product_id = m.id AND {' AND '.join(cert_where)})")
+        if cert_where:  # IN over the table (its statistics make it a hashed semi-join)
+            where.append(f"m.id IN (SELECT c.product_id FROM {certificates} c WHERE {' AND '.join(cert_where)})")
         branches.append(f"SELECT %s, CAST({column} AS TEXT), COUNT(*) FROM m "
                         f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY {column}")
         params += [facet, *where_params, *cert_params]
@@ -213,14 +225,12 @@ def product_facets(filterset) -> dict[str, dict[str, int]]:
         cert_where, cert_params = conditions(certificate_filters, facet)
         where += cert_where
         # DISTINCT in a subquery: hashed, where COUNT(DISTINCT) would sort every certificate
-        branches.append(f"SELECT %s, x.v, COUNT(*) FROM (SELECT DISTINCT c.product_id, {column} AS v FROM c "
-                        f"JOIN m ON m.id = c.product_id {'WHERE ' + ' AND '.join(where) if where else ''}) x "
-                        f"GROUP BY x.v")
+        branches.append(f"SELECT %s, x.v, COUNT(*) FROM (SELECT DISTINCT c.product_id, {column} AS v FROM "
+                        f"{certificates} c JOIN m ON m.id = c.product_id "
+                        f"{'WHERE ' + ' AND '.join(where) if where else ''}) x GROUP BY x.v")
         params += [facet, *where_params, *cert_params]
-    sql = (f"WITH m (id, category, made_in_vietnam, province) AS {materialized} ({matched_sql}), "
-           f"c AS {materialized} (SELECT rc.product_id, rc.status, rs.code AS scheme, rc.level "
-           f"FROM registry_certificate rc JOIN registry_scheme rs ON rs.id = rc.scheme_id "
-           f"WHERE rc.product_id IN (SELECT id FROM m)) " + " UNION ALL ".join(branches))
+    sql = (f"WITH m (id, category, made_in_vietnam, province) AS {materialized} ({matched_sql}) "
+           + " UNION ALL ".join(branches))
     counts: dict[str, dict[str, int]] = {facet: {} for facet in filterset.FACETS}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*matched_params, *params])

@@ -237,7 +237,7 @@ class VendorProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = Vendor
         fields = ["id", "legal_name", "name_en", "tax_code", "province", "province_display", "address", "website",
-                  "security_contact_email", "verified_at", "created_at", "updated_at"]
+                  "security_contact_email", "publish_evaluations", "verified_at", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -255,6 +255,8 @@ class VendorProfileUpdateSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=500)
     website = serializers.URLField(required=False, allow_blank=True)
     security_contact_email = serializers.EmailField(required=False, allow_blank=True)
+    publish_evaluations = serializers.BooleanField(required=False, help_text=_(
+        "Show your products under evaluation (product, scheme, stage, since when) in the public list."))
 
 
 # Schemes ---------------------------------------------------------------------------------------
