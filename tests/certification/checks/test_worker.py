@@ -17,7 +17,7 @@ from certification.process.workbench import independence_declare
 from config.celery import app as celery_app
 from registry.models import Certificate
 
-QUEUES = {"checks", "documents", "celery"}
+QUEUES = {"checks", "documents", "celery", "webhooks", "exports"}
 ROUTED = {
     "certification.tasks.check_run_execute_task": "checks",
     "registry.tasks.certificate_render_pdf_task": "documents",
