@@ -82,6 +82,7 @@ def load(rows: list[dict]) -> list[str]:
             scheme=schemes[p.category], level=rng.choice(["basic", "substantial", "high"]),
             status=rng.choice(statuses), issued_at=issued, valid_until=issued + timedelta(days=1095)))
     Certificate.objects.bulk_create(certificates, batch_size=1000)
+    Product.objects.filter(pk__in=[c.product_id for c in certificates]).update(listed=True)
     return [c.serial for c in certificates]
 
 

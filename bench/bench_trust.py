@@ -177,45 +177,25 @@ def bulk_entries(count: int) -> float:
     from django.db import transaction
     from django.utils import timezone
 
-    from trust import merkle
-    from trust.models import AuditEntry, MerkleNode
-    from trust.services import GENESIS_HASH, _entry_hash
-    from trust.transparency import entry_leaf_hash
+    from trust.models import AuditEntry
+    from trust.services import audit_bulk_append
 
-    last = AuditEntry.objects.order_by("-sequence").first()
-    assert last is not None
-    tree = merkle.StreamingTree()
-    for leaf in AuditEntry.objects.order_by("sequence").values_list("leaf_hash", flat=True):
-        tree.append(bytes.fromhex(leaf))  # the nodes of these already exist
-    prev, sequence = last.hash if last else GENESIS_HASH, last.sequence
     base = timezone.now() - datetime.timedelta(days=365)
-    start = time.perf_counter()
-    entries, nodes = [], []
     actions = ["application.submit", "case.record", "certificate.issue", "certificate.suspend", "vendor.update"]
-    for i in range(count):
-        sequence += 1
-        entry = AuditEntry(sequence=sequence, created_at=base + datetime.timedelta(seconds=i * 30),
-                           actor_repr=f"evaluator{i % 50}@lab.vn", action=actions[i % 5],
-                           object_type="certification.application", object_id=str(i // 20),
-                           object_repr=f"#{i // 20} Tường lửa {i // 20}", before={"status": "submitted"},
-                           after={"status": "in_evaluation", "note": "Kiểm thử số " + str(i)}, data={"i": i},
-                           prev_hash=prev)
-        entry.hash = _entry_hash(prev, entry.event())
-        entry.leaf_hash = entry_leaf_hash(entry)
-        prev = entry.hash
-        entries.append(entry)
-        nodes.extend(MerkleNode(level=lv, index=ix, hash=h.hex())
-                     for lv, ix, h in tree.append(bytes.fromhex(entry.leaf_hash)))
-        if len(entries) == 10_000:
-            with transaction.atomic():
-                AuditEntry.objects.bulk_create(entries, batch_size=5000)
-                MerkleNode.objects.bulk_create(nodes, batch_size=5000)
-            entries, nodes = [], []
-            if sequence % 100_000 < 10_000:
-                print(f"  ... {sequence:,} entries ({time.perf_counter() - start:.0f} s)", flush=True)
+
+    def entries():
+        for i in range(count):
+            if i and i % 100_000 == 0:
+                print(f"  ... {i:,} entries ({time.perf_counter() - start:.0f} s)", flush=True)
+            yield AuditEntry(created_at=base + datetime.timedelta(seconds=i * 30),
+                             actor_repr=f"evaluator{i % 50}@lab.vn", action=actions[i % 5],
+                             object_type="certification.application", object_id=str(i // 20),
+                             object_repr=f"#{i // 20} Tường lửa {i // 20}", before={"status": "submitted"},
+                             after={"status": "in_evaluation", "note": "Kiểm thử số " + str(i)}, data={"i": i})
+
+    start = time.perf_counter()
     with transaction.atomic():
-        AuditEntry.objects.bulk_create(entries, batch_size=5000)
-        MerkleNode.objects.bulk_create(nodes, batch_size=5000)
+        audit_bulk_append(entries(), batch=5000)
     return time.perf_counter() - start
 
 

@@ -11,3 +11,18 @@ class CertificationConfig(AppConfig):
 
         personal_data_sections_register()
         from certification import outbox  # noqa: F401  (registers this app's kinds of outbox message)
+        _public_cache_connect()
+
+
+def _public_cache_connect() -> None:
+    """The public in-evaluation list and statistics read applications: a change invalidates the cache."""
+    from django.db.models.signals import post_save
+
+    from registry.caching import public_cache_bump
+
+    from .models import Application
+
+    def changed(sender, **kwargs):
+        public_cache_bump()
+
+    post_save.connect(changed, sender=Application, weak=False, dispatch_uid="public-cache-application")

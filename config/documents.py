@@ -181,3 +181,19 @@ def _odt_check(file) -> None:
         if name not in parts:
             raise DocumentInvalid(_("the part %(name)s is missing") % {"name": name})
         _xml(parts[name], name)
+
+
+def archive_check(file, *, format_name: str) -> None:
+    """Refuse (415 `invalid_document`) a ZIP-based file (e.g. XLSX) that breaks the archive caps above,
+    before a library parses it; reads in memory and leaves the file at position 0."""
+    try:
+        file.seek(0)
+        _archive_read(file, keep=set())
+    except DocumentInvalid as exc:
+        raise UnsupportedMediaType(
+            _("The file is not a valid %(format)s document: %(reason)s") % {"format": format_name,
+                                                                           "reason": exc.reason},
+            code="invalid_document", details={"reason": str(exc.reason)},
+        ) from None
+    finally:
+        file.seek(0)

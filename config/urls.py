@@ -1,6 +1,8 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 import config.converters  # noqa: F401  (registers <id:...> before any app's routes are read)
 from config import views
@@ -14,12 +16,14 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     path(".well-known/security.txt", views.security_txt, name="security_txt"),
     path("security/", views.security_policy, name="security_policy"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # CSRF-exempt: it only sets the language cookie, and a token in it would keep public pages from caching
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("work/", include("certification.urls")),
+    path("", include("certification.public.urls")),
     path("", include("registry.urls")),
 ]
 

@@ -168,6 +168,10 @@ def user_delete(*, user, password: str, actor) -> dict:
         UserSession.objects.filter(user=user).delete()
         EmailAddress.objects.filter(user=user).delete()
         Authenticator.objects.filter(user=user).delete()
+        # watchlists are the person's (their webhooks would otherwise keep sending)
+        from registry.models import Watchlist
+
+        watchlists, _deleted = Watchlist.objects.filter(owner=user).delete()
         for model in (AccessAttempt, AccessFailureLog, AccessLog):
             model.objects.filter(username__iexact=email).delete()
         user.groups.clear()
@@ -183,7 +187,7 @@ def user_delete(*, user, password: str, actor) -> dict:
                      before={"roles": roles, "vendor": vendor.pk if vendor else None},
                      after={"email": user.email, "is_active": False},
                      data={"tokens_revoked": tokens, "sessions_ended": len(session_keys),
-                           "last_vendor_member": last_member})
+                           "last_vendor_member": last_member, "watchlist_rows_deleted": watchlists})
         if last_member or set(roles) & BODY_ROLES:
             context = {"user_id": user.pk, "roles": roles,
                        "vendor": vendor.legal_name if vendor else "", "tax_code": vendor.tax_code if vendor else "",

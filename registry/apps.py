@@ -8,9 +8,11 @@ class RegistryConfig(AppConfig):
 
     def ready(self) -> None:
         from .account_services import account_signals_connect
+        from .caching import public_cache_signals_connect
         from .personal_data import personal_data_sections_register
 
         account_signals_connect()
+        public_cache_signals_connect()
         personal_data_sections_register()
         from registry import outbox  # noqa: F401  (registers this app's kinds of outbox message)
         from trust.keys import RESIGN_HOOKS

@@ -5,7 +5,11 @@ Works with a plain GET QueryDict:
     ProductFilterSet(request.GET, queryset=product_visible_list(user=request.user)).qs
 
 Parameters: q, category, vendor (id), made_in_vietnam (true/false), certificate_status,
-scheme (code), level, ordering (name, -name, issued_at, -issued_at, vendor, -vendor).
+scheme (code), level, province (code), ordering (relevance, name, -name, issued_at, -issued_at, vendor,
+-vendor, category, -category). Without `ordering`, a search is ordered by relevance, a list by name.
+
+When a search matches nothing exactly, the same filters are applied to similar words instead
+(`fuzzy` is then true; registry.search).
 """
 
 import django_filters
@@ -17,9 +21,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from config.bounds import IdFormField
-from registry.choices import Category, CertificateStatus, Level
+from registry.choices import Category, CertificateStatus, Level, Province
 from registry.models import Certificate, Product, Scheme
-from registry.selectors import products_search
+from registry.search import SEARCH_MAX_LENGTH, products_search, query_parse, relevance_order
 
 
 class AnyYesNoWidget(django_filters.widgets.BooleanWidget):
@@ -51,18 +55,28 @@ class SchemeChoiceFilter(django_filters.ModelChoiceFilter):
 
 class ProductFilterSet(django_filters.FilterSet):
     ORDERING_CHOICES = [
+        ("relevance", _("Best match")),
         ("name", _("Name (A to Z)")),
         ("-name", _("Name (Z to A)")),
         ("-issued_at", _("Newest certificate first")),
         ("issued_at", _("Oldest certificate first")),
         ("vendor", _("Vendor (A to Z)")),
         ("-vendor", _("Vendor (Z to A)")),
+        ("category", _("Category (A to Z)")),
+        ("-category", _("Category (Z to A)")),
     ]
+    # The parameters that narrow the list (everything but the search text, the order and the page).
+    FACETS = ("category", "made_in_vietnam", "province", "certificate_status", "scheme", "level")
+    CERTIFICATE_FILTERS = {"certificate_status": "status", "scheme": "scheme__code", "level": "level"}
 
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    q = django_filters.CharFilter(
+        method="filter_noop", label=_("Search"), max_length=SEARCH_MAX_LENGTH,
+        help_text=_("Product or vendor name, tax code, certificate serial or province."))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("Category"), empty_label=_("Any"))
     vendor = IdFilter(field_name="vendor_id", label=_("Vendor"))
     made_in_vietnam = django_filters.BooleanFilter(widget=AnyYesNoWidget, label=_("Make in Viet Nam"))
+    province = django_filters.ChoiceFilter(field_name="vendor__province", choices=Province.choices,
+                                           label=_("Province or city"), empty_label=_("Any"))
     # The three certificate filters are applied together below, so they must hold for one certificate.
     certificate_status = django_filters.ChoiceFilter(
         choices=CertificateStatus.choices, method="filter_noop", label=_("Certificate status"), empty_label=_("Any")
@@ -82,30 +96,56 @@ class ProductFilterSet(django_filters.FilterSet):
         model = Product
         fields: list[str] = []
 
-    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return products_search(queryset, value)
+    fuzzy: bool | None = None  # None until the search decided between exact and similar words
 
     def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
+        """Filters, then the search (exact words, or similar words when nothing matches), then the order."""
+        queryset = self.filter_unordered(queryset)
+        return self._order(queryset, self.form.cleaned_data.get("ordering") or "")
+
+    def filter_unordered(self, queryset: QuerySet, *, without: str | tuple = "") -> QuerySet:
+        """The filtered, searched rows, ignoring the filters `without` (to count their options)."""
         data = self.form.cleaned_data
-        conditions = {}
-        if data.get("certificate_status"):
-            conditions["status"] = data["certificate_status"]
-        if data.get("scheme"):
-            # any version of the scheme: a certificate keeps the version it was issued under
-            conditions["scheme__code"] = data["scheme"].code
-        if data.get("level"):
-            conditions["level"] = data["level"]
+        without = tuple(w for w in ((without,) if isinstance(without, str) else without) if w)
+        for name, value in data.items():
+            if name in ("q", "ordering", *self.CERTIFICATE_FILTERS) or name in without:
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        conditions = self.certificate_conditions(without=without)
         if conditions:
             queryset = queryset.filter(Exists(Certificate.objects.filter(product=OuterRef("pk"), **conditions)))
-        return self._order(queryset, data.get("ordering") or "name")
+        query = data.get("q") or ""
+        if query and not query_parse(query).empty:
+            searched = products_search(queryset, query, fuzzy=bool(self.fuzzy))
+            if self.fuzzy is None and not without:
+                self.fuzzy = False
+                if not searched.exists():
+                    similar = products_search(queryset, query, fuzzy=True)
+                    if similar.exists():
+                        self.fuzzy, searched = True, similar
+            queryset = searched
+        return queryset
 
-    @staticmethod
-    def _order(queryset: QuerySet, ordering: str) -> QuerySet:
+    def certificate_conditions(self, *, without: str | tuple = "") -> dict:
+        """The certificate filters hold for one certificate together: {field: value}."""
+        data = self.form.cleaned_data
+        without = (without,) if isinstance(without, str) else tuple(without)
+        conditions = {}
+        for name, field in self.CERTIFICATE_FILTERS.items():
+            value = data.get(name)
+            if value and name not in without:
+                conditions[field] = value.code if name == "scheme" else value
+        return conditions
+
+    def _order(self, queryset: QuerySet, ordering: str) -> QuerySet:
         # pk last: names repeat across vendors, and pagination needs a total order
+        if not ordering:
+            ordering = "relevance" if "search_rank" in queryset.query.annotations else "name"
+        if ordering == "relevance":
+            return relevance_order(queryset)
         if ordering in ("issued_at", "-issued_at"):
             latest = Certificate.objects.filter(product=OuterRef("pk")).order_by("-issued_at").values("issued_at")[:1]
             expr = F("latest_issued_at")
@@ -114,6 +154,9 @@ class ProductFilterSet(django_filters.FilterSet):
         if ordering in ("vendor", "-vendor"):
             prefix = "-" if ordering.startswith("-") else ""
             return queryset.order_by(f"{prefix}vendor__legal_name", "name", "pk")
+        if ordering in ("category", "-category"):
+            prefix = "-" if ordering.startswith("-") else ""
+            return queryset.order_by(f"{prefix}category", "name", "pk")
         if ordering == "-name":
             return queryset.order_by("-name", "-pk")
         return queryset.order_by("name", "pk")

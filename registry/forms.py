@@ -1,7 +1,6 @@
 """Forms of the public registry pages (verification, bulk status check, vendor registration) and the
 vendor's profile."""
 
-import re
 
 from django import forms
 from django.conf import settings
@@ -14,9 +13,6 @@ from accounts.choices import TOKEN_LIFETIMES, Language
 from registry.choices import Province
 from registry.models import Vendor
 
-# Serials never contain spaces, commas or semicolons, so any of those (or a new line) separates them.
-_SEPARATORS = re.compile(r"[\s,;]+")
-
 
 class CertificateLookupForm(forms.Form):
     serial = forms.CharField(
@@ -28,25 +24,52 @@ class CertificateLookupForm(forms.Form):
 
 class CertificateBulkForm(forms.Form):
     serials = forms.CharField(
-        label=_("Certificate serial numbers"),
+        label=_("Certificate serial numbers"), required=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "autocomplete": "off"}),
+    )
+    file = forms.FileField(
+        label=_("Or upload a file"), required=False,
+        help_text=_("CSV (UTF-8) or Excel (XLSX), at most 5 MB: the column headed \"serial\" or \"số hiệu\", "
+                    "else the first column."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Built per request so the number and the text follow the active language.
-        self.fields["serials"].help_text = _("One serial per line, up to %(max)s.") % {
+        self.fields["serials"].help_text = _("One serial per line, up to %(max)s; any case, with or without "
+                                             "dashes.") % {
             "max": number_format(settings.BULK_STATUS_MAX_SERIALS, force_grouping=True)}
 
     def clean_serials(self) -> list[str]:
+        from registry.bulk import serials_from_text
+
+        return self._bounded(serials_from_text(self.cleaned_data["serials"]))
+
+    def clean(self):
+        from config.errors import ApplicationError
+        from registry.bulk import serials_from_upload
+
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            try:
+                data["serials"] = self._bounded(serials_from_upload(upload))
+            except ApplicationError as exc:
+                self.add_error("file", str(exc.message))
+            except forms.ValidationError as exc:
+                self.add_error("file", exc)
+        elif "serials" in data and not data["serials"]:
+            self.add_error("serials", _("Enter at least one serial number, or upload a file."))
+        return data
+
+    @staticmethod
+    def _bounded(tokens: list[str]) -> list[str]:
         seen: dict[str, None] = {}
-        for token in _SEPARATORS.split(self.cleaned_data["serials"]):
+        for token in tokens:
             token = token.strip()
             if token:
                 seen.setdefault(token[:40], None)  # keep the first occurrence, in the order given
         serials = list(seen)
-        if not serials:
-            raise forms.ValidationError(_("Enter at least one serial number."))
         limit = settings.BULK_STATUS_MAX_SERIALS
         if len(serials) > limit:
             raise forms.ValidationError(
@@ -106,7 +129,8 @@ class VendorProfileForm(forms.ModelForm):
 
     class Meta:
         model = Vendor
-        fields = ["legal_name", "name_en", "province", "address", "website", "security_contact_email"]
+        fields = ["legal_name", "name_en", "province", "address", "website", "security_contact_email",
+                  "publish_evaluations"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,3 +165,37 @@ class AccountDeleteForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     confirm = forms.BooleanField(label=_("I understand that my account is closed for good and that I cannot "
                                          "sign in with it again."))
+
+
+# Watchlists ---------------------------------------------------------------------------------------
+
+def _ids(text: str, kind: str) -> list[int]:
+    """Ids from '12, 15' or from pasted page addresses ('/products/12/')."""
+    import re
+
+    found = re.findall(rf"{kind}/(\d{{1,18}})", text or "") or re.findall(r"\b(\d{1,18})\b", text or "")
+    return list(dict.fromkeys(int(i) for i in found))
+
+
+class WatchlistForm(forms.Form):
+    """Shape only; the service checks every serial, id and the webhook URL."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    serials = forms.CharField(label=_("Certificate serial numbers"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+                              help_text=_("One per line; any case, with or without dashes."))
+    products = forms.CharField(label=_("Products"), required=False,
+                               help_text=_("Product numbers or page addresses, e.g. /products/12/"))
+    vendors = forms.CharField(label=_("Vendors"), required=False,
+                              help_text=_("Vendor numbers or page addresses, e.g. /vendors/3/"))
+    email = forms.BooleanField(label=_("E-mail me on every status change"), required=False, initial=True)
+    webhook_url = forms.CharField(label=_("Webhook URL (optional)"), required=False, max_length=500,
+                                  help_text=_("https:// on a public address; deliveries are signed (see below)."))
+
+    def service_kwargs(self) -> dict:
+        from registry.bulk import serials_from_text
+
+        data = self.cleaned_data
+        return {"name": data["name"], "serials": serials_from_text(data["serials"]),
+                "products": _ids(data["products"], "products"), "vendors": _ids(data["vendors"], "vendors"),
+                "email": data["email"], "webhook_url": data["webhook_url"]}

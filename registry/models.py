@@ -1,5 +1,9 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext_lazy as _
 
 from registry.choices import (
@@ -24,6 +28,10 @@ class Vendor(models.Model):
     address = models.CharField(_("address"), max_length=500, blank=True)
     website = models.URLField(_("website"), blank=True)
     security_contact_email = models.EmailField(_("security contact e-mail"), blank=True)
+    # The vendor's consent to show its products under evaluation (product, scheme, stage) in public.
+    publish_evaluations = models.BooleanField(
+        _("show our products under evaluation in the public list"), default=False,
+        help_text=_("The public sees the product, the scheme, the stage and since when; nothing else."))
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     # Who verified it: a staff member, or None with `verified_by_repr` naming the operator's command.
     verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -102,8 +110,15 @@ class Product(models.Model):
     mvn_produced = models.BooleanField(_("produced in Viet Nam"), default=False)
     mvn_source_owner = models.BooleanField(_("vendor owns the source code"), default=False)
     made_in_vietnam = models.BooleanField(_("Make in Viet Nam"), default=False, editable=False)
-    # Accent-folded name, English name, vendor and descriptions, maintained by product services.
+    # In the public registry: holds or held a certificate (set by certificate_issue, never unset), so the
+    # public list filters one column instead of probing certificates row by row.
+    listed = models.BooleanField(default=False, editable=False)
+    # Folded words of the names, the vendor's names and tax code (registry.search.document), maintained by
+    # the product and vendor services; a trigram GIN index answers word and prefix searches on PostgreSQL.
     search_document = models.TextField(default="", editable=False)
+    # Folded names alone, for ranking exact and prefix matches first (registry.search.name_key).
+    search_name = models.CharField(max_length=200, default="", editable=False)
+    search_name_en = models.CharField(max_length=200, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -114,7 +129,10 @@ class Product(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vendor", "name"], name="%(app_label)s_%(class)s_unique_name_per_vendor"),
         ]
-        indexes = [models.Index(fields=["category"], name="registry_product_category_idx")]
+        indexes = [
+            models.Index(fields=["category"], name="registry_product_category_idx"),
+            models.Index(fields=["name", "id"], name="registry_product_listed_idx", condition=models.Q(listed=True)),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -302,6 +320,9 @@ class Certificate(models.Model):
         indexes = [
             models.Index(fields=["status"], name="registry_cert_status_idx"),
             models.Index(fields=["valid_until"], name="registry_cert_valid_until_idx"),
+            # Serials match whatever their case and with or without dashes (registry.search.serial_key).
+            models.Index(Upper(Replace("serial", Value("-"), Value(""))), name="registry_cert_serial_key_idx"),
+            models.Index(fields=["product", "status"], name="registry_cert_product_idx"),
         ]
 
     def __str__(self) -> str:
@@ -325,6 +346,7 @@ class CertificateEvent(models.Model):
         ordering = ["created_at", "id"]
         verbose_name = _("certificate event")
         verbose_name_plural = _("certificate events")
+        indexes = [models.Index(fields=["-created_at", "-id"], name="registry_certevent_recent_idx")]
 
     def __str__(self) -> str:
         return f"{self.certificate.serial}: {self.action}"
@@ -415,3 +437,141 @@ class CertificateReminder(models.Model):
             models.UniqueConstraint(fields=["certificate", "days", "valid_until"],
                                     name="%(app_label)s_%(class)s_once"),
         ]
+# Procurement: watchlists, webhook deliveries, status attestations ------------------------------------
+
+class Watchlist(models.Model):
+    """A signed-in person's list of certificate serials, products and vendors to follow; any status change
+    of a certificate it covers is e-mailed and, where configured, sent to a webhook."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watchlists")
+    name = models.CharField(_("name"), max_length=200)
+    email = models.BooleanField(_("e-mail me on every status change"), default=True)
+    webhook_url = models.URLField(_("webhook URL"), max_length=500, blank=True)
+    # Needed in clear to sign each delivery (HMAC-SHA256); shown to the owner once, when it is made.
+    webhook_secret = models.CharField(max_length=100, blank=True, editable=False)
+    webhook_failures = models.PositiveIntegerField(default=0, editable=False)  # consecutive failed attempts
+    webhook_disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    webhook_disabled_reason = models.TextField(blank=True, editable=False)
+    products = models.ManyToManyField(Product, blank=True, related_name="watchlists")
+    vendors = models.ManyToManyField(Vendor, blank=True, related_name="watchlists")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("watchlist")
+        verbose_name_plural = _("watchlists")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def webhook_active(self) -> bool:
+        return bool(self.webhook_url) and self.webhook_disabled_at is None
+
+
+class WatchedSerial(models.Model):
+    watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="watched_serials")
+    serial = models.CharField(max_length=64)  # as the person wrote it
+    key = models.CharField(max_length=64, db_index=True)  # registry.search.serial_key
+
+    class Meta:
+        ordering = ["serial", "id"]
+        constraints = [models.UniqueConstraint(fields=["watchlist", "key"], name="%(app_label)s_%(class)s_unique")]
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one watchlist's webhook: durable, retried with exponential backoff for a day; the event
+    id is the idempotency key (unique per watchlist) and is sent in X-Registry-Event-Id."""
+
+    watchlist = models.ForeignKey(Watchlist, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=40)
+    body = models.TextField()  # the exact JSON sent, the same on every attempt
+    status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["watchlist", "event_id"], name="%(app_label)s_%(class)s_once"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="registry_delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id} -> #{self.watchlist_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """The delivery log: every attempt with its answer."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    attempted_at = models.DateTimeField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    manual = models.BooleanField(default=False)  # a re-send asked for by the owner
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} @ {self.attempted_at}: {self.status_code or self.error[:40]}"
+
+
+class StatusAttestation(models.Model):
+    """A signed "status as of" statement of many certificates, kept so anyone can check it was issued."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    requested_by_repr = models.CharField(max_length=254)
+    checked_at = models.DateTimeField()
+    serial_count = models.PositiveIntegerField()
+    summary = models.JSONField(default=dict)
+    document = models.JSONField()  # the signed document, signature included
+    sha256 = models.CharField(max_length=64)  # of the RFC 8785 form of `document`
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("status attestation")
+        verbose_name_plural = _("status attestations")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
+class OpenDataDump(models.Model):
+    """A nightly full dump of the public registry (CSV or JSON, gzip), with its checksum."""
+
+    format = models.CharField(max_length=10)
+    file = models.FileField(upload_to="open-data/", max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    rows = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "format"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return self.file.name

@@ -13,3 +13,13 @@ def personal_data_sections_register() -> None:
             return None
         vendor = membership.vendor
         return {"vendor": vendor.legal_name, "tax_code": vendor.tax_code, "since": membership.created_at.isoformat()}
+
+    from .models import Watchlist
+
+    @personal_data_section("watchlists")
+    def watchlists(user):
+        return [{"name": w.name, "email": w.email, "webhook_url": w.webhook_url,
+                 "serials": [s.serial for s in w.watched_serials.all()],
+                 "products": [p.pk for p in w.products.all()], "vendors": [v.pk for v in w.vendors.all()],
+                 "created_at": w.created_at.isoformat()}
+                for w in Watchlist.objects.filter(owner=user).prefetch_related("watched_serials", "products", "vendors")]

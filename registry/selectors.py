@@ -1,5 +1,6 @@
 """Reads of the published record and who may see what. Every vendor-scoped read goes through here."""
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.choices import Role
@@ -7,7 +8,6 @@ from accounts.roles import user_has_role
 from config.errors import NotFoundError
 from registry.choices import CertificateStatus
 from registry.models import Certificate, Product, ProductVersion, Scheme, Vendor, VendorMembership
-from registry.text import fold_terms
 
 
 def vendor_for_user(user) -> Vendor | None:
@@ -28,14 +28,14 @@ def user_sees_all(user) -> bool:
 
 
 def products_search(qs: QuerySet, query: str) -> QuerySet:
-    """Accent-insensitive search: every folded term must appear in the folded search document."""
-    for term in fold_terms(query)[:10]:
-        qs = qs.filter(search_document__contains=term)
-    return qs
+    """Accent-insensitive search by words and word prefixes (registry.search)."""
+    from registry.search import products_search as search
+
+    return search(qs, query)
 
 
 def _certified(qs: QuerySet) -> QuerySet:
-    return qs.filter(Exists(Certificate.objects.filter(product=OuterRef("pk"))))
+    return qs.filter(listed=True)
 
 
 def product_public_list() -> QuerySet:
@@ -55,7 +55,7 @@ def product_visible_list(*, user) -> QuerySet:
         qs = base
     else:
         vendor = vendor_for_user(user)
-        certified = Exists(Certificate.objects.filter(product=OuterRef("pk")))
+        certified = Q(listed=True)
         qs = base.filter(certified | Q(vendor=vendor)) if vendor else base.filter(certified)
     certificates = Certificate.objects.select_related("scheme", "product_version").order_by("-issued_at")
     return qs.prefetch_related(Prefetch("certificates", queryset=certificates))
@@ -102,30 +102,47 @@ def certificate_list() -> QuerySet:
 
 
 def certificate_get(*, serial: str) -> Certificate:
-    certificate = certificate_list().filter(serial=serial.strip()).first()
+    """A certificate by its serial, whatever the case and with or without dashes."""
+    from registry.search import serial_key, serial_key_expression
+
+    key = serial_key(serial)
+    certificate = None
+    if key and len(key) <= 64:
+        certificate = certificate_list().annotate(key=serial_key_expression()).filter(key=key).first()
     if certificate is None:
         raise NotFoundError("Not found.")
     return certificate
 
 
 def certificate_status_bulk(*, serials: list[str]) -> list[dict]:
-    """Status of many certificates in one query; unknown serials answer 'not_found'."""
-    wanted = [s.strip() for s in serials]
-    found = {
-        row["serial"]: row
-        for row in Certificate.objects.filter(serial__in=set(wanted)).values(
-            "serial", "status", "valid_until", "product__name", "vendor_legal_name"
-        )
-    }
+    """Status of many certificates in one query, matched whatever the case and with or without dashes;
+    unknown serials answer 'not_found' (with the serial as given)."""
+    from registry.search import serial_key, serial_key_expression
+
+    wanted = [(s.strip(), serial_key(s)) for s in serials]
+    keys = list({key for _, key in wanted if key})
+    found = {}
+    if keys and connection.vendor == "postgresql":
+        # one array parameter instead of 10,000 placeholders (the ORM resolves each one: most of the cost)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT UPPER(REPLACE(c.serial, '-', '')), c.serial, c.status, c.valid_until, p.name, "
+                "c.vendor_legal_name FROM registry_certificate c JOIN registry_product p ON p.id = c.product_id "
+                "WHERE UPPER(REPLACE(c.serial, '-', '')) = ANY(%s)", [keys])
+            found = {row[0]: row for row in cursor.fetchall()}
+    elif keys:
+        rows = (Certificate.objects.annotate(key=serial_key_expression()).filter(key__in=keys)
+                .values_list("key", "serial", "status", "valid_until", "product__name", "vendor_legal_name"))
+        found = {row[0]: row for row in rows}
     results = []
-    for serial in wanted:
-        row = found.get(serial)
+    for serial, key in wanted:
+        row = found.get(key)
         if row is None:
             results.append({"serial": serial, "status": "not_found", "valid_until": None, "product": None,
                             "vendor": None})
         else:
-            results.append({"serial": serial, "status": row["status"], "valid_until": row["valid_until"],
-                            "product": row["product__name"], "vendor": row["vendor_legal_name"]})
+            results.append({"serial": row[1], "status": row[2], "valid_until": row[3], "product": row[4],
+                            "vendor": row[5]})
     return results
 
 
@@ -179,3 +196,77 @@ def certificate_proof_links(*, certificate: Certificate, absolute: bool = True) 
         link["proof_url"] = f"{base}?leaf_index={link['leaf_index']}&tree_size={link['tree_size']}"
         link.pop("tree_size")
     return links
+# Facets of the product list ----------------------------------------------------------------------
+
+def product_facets(filterset) -> dict[str, dict[str, int]]:
+    """For each filter of the list, how many products each of its options would give with the other
+    filters and the search as they are. One query: the searched products are read once (a materialised
+    CTE), then one GROUP BY per filter over them and their certificates, joined by UNION ALL."""
+    from django.db import connection
+
+    data = filterset.form.cleaned_data
+    matched = (filterset.filter_unordered(filterset.queryset, without=filterset.FACETS).order_by()
+               .values_list("pk", "category", "made_in_vietnam", "vendor__province"))
+    matched_sql, matched_params = matched.query.sql_with_params()
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    product_filters = {
+        "category": ("m.category = %s", data.get("category") or None),
+        "made_in_vietnam": ("m.made_in_vietnam = %s", data.get("made_in_vietnam")),
+        "province": ("m.province = %s", data.get("province") or None),
+    }
+    certificate_filters = {
+        "certificate_status": ("c.status = %s", data.get("certificate_status") or None),
+        "scheme": ("c.scheme = %s", data["scheme"].code if data.get("scheme") else None),
+        "level": ("c.level = %s", data.get("level") or None),
+    }
+
+    def conditions(filters: dict, without: str) -> tuple[list[str], list]:
+        sql, params = [], []
+        for name, (clause, value) in filters.items():
+            if name != without and value is not None:
+                sql.append(clause)
+                params.append(value)
+        return sql, params
+
+    # the certificates as a derived table, not a CTE: the planner then knows their statistics
+    certificates = ("(SELECT rc.product_id, rc.status, rs.code AS scheme, rc.level FROM registry_certificate rc "
+                    "JOIN registry_scheme rs ON rs.id = rc.scheme_id)")
+    branches, params = [], []
+    for facet, column in (("category", "m.category"), ("made_in_vietnam", "m.made_in_vietnam"),
+                          ("province", "m.province")):
+        where, where_params = conditions(product_filters, facet)
+        cert_where, cert_params = conditions(certificate_filters, "")
+        if cert_where:  # IN over the table (its statistics make it a hashed semi-join)
+            where.append(f"m.id IN (SELECT c.product_id FROM {certificates} c WHERE {' AND '.join(cert_where)})")
+        branches.append(f"SELECT %s, CAST({column} AS TEXT), COUNT(*) FROM m "
+                        f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY {column}")
+        params += [facet, *where_params, *cert_params]
+    for facet, column in (("certificate_status", "c.status"), ("scheme", "c.scheme"), ("level", "c.level")):
+        where, where_params = conditions(product_filters, "")
+        cert_where, cert_params = conditions(certificate_filters, facet)
+        where += cert_where
+        # DISTINCT in a subquery: hashed, where COUNT(DISTINCT) would sort every certificate
+        branches.append(f"SELECT %s, x.v, COUNT(*) FROM (SELECT DISTINCT c.product_id, {column} AS v FROM "
+                        f"{certificates} c JOIN m ON m.id = c.product_id "
+                        f"{'WHERE ' + ' AND '.join(where) if where else ''}) x GROUP BY x.v")
+        params += [facet, *where_params, *cert_params]
+    sql = (f"WITH m (id, category, made_in_vietnam, province) AS {materialized} ({matched_sql}) "
+           + " UNION ALL ".join(branches))
+    counts: dict[str, dict[str, int]] = {facet: {} for facet in filterset.FACETS}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*matched_params, *params])
+        for name, value, count in cursor.fetchall():
+            if name == "made_in_vietnam":
+                value = "true" if str(value).lower() in ("true", "1", "t") else "false"
+            counts[name][str(value)] = count
+    return counts
+
+
+def vendor_index(*, province: str = "") -> QuerySet:
+    """Vendors holding or having held a certificate, with how many products they have certified."""
+    from django.db.models import Count
+
+    qs = Vendor.objects.filter(Exists(Certificate.objects.filter(vendor=OuterRef("pk"))))
+    if province:
+        qs = qs.filter(province=province)
+    return qs.annotate(certified_count=Count("certificates__product", distinct=True)).order_by("legal_name", "pk")

@@ -41,12 +41,13 @@ from registry.models import (
     VendorChangeRequest,
     VendorMembership,
 )
-from registry.text import fold
+from registry.watch import watch_events_record
 from trust.emails import email_enqueue
 from trust.outbox import outbox_enqueue
 from trust.services import audit_append
 
-VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email"]
+VENDOR_FIELDS = ["legal_name", "name_en", "tax_code", "province", "address", "website", "security_contact_email",
+                 "publish_evaluations"]
 PRODUCT_FIELDS = [
     "name", "name_en", "category", "description_vi", "description_en",
     "mvn_researched", "mvn_developed", "mvn_produced", "mvn_source_owner",
@@ -118,19 +119,26 @@ def vendor_member_add(*, vendor: Vendor, user, actor) -> VendorMembership:
 # Products --------------------------------------------------------------------------------------
 
 def _search_document(product: Product) -> str:
+    """What the search box looks in: the names, the vendor's names and tax code (registry.search). Also sets
+    the folded names used to rank exact and prefix matches first."""
+    from registry.search import document, name_key
+
     vendor = product.vendor
-    parts = [product.name, product.name_en, vendor.legal_name, vendor.name_en, vendor.tax_code,
-             product.description_vi, product.description_en]
-    return fold(" ".join(p for p in parts if p))
+    product.search_name = name_key(product.name)[:200]
+    product.search_name_en = name_key(product.name_en)[:200]
+    return document(product.name, product.name_en, vendor.legal_name, vendor.name_en, vendor.tax_code)
 
 
 def _products_reindex(*, vendor: Vendor) -> None:
     """The vendor's names are part of each product's search document."""
+    from registry.caching import public_cache_bump
+
     products = list(vendor.products.all())
     for product in products:
         product.vendor = vendor
         product.search_document = _search_document(product)
-    Product.objects.bulk_update(products, ["search_document"], batch_size=500)
+    Product.objects.bulk_update(products, ["search_document", "search_name", "search_name_en"], batch_size=500)
+    public_cache_bump()
 
 
 def product_create(*, vendor: Vendor, actor, name: str, category: str, **fields) -> Product:
@@ -228,10 +236,12 @@ def certificate_issue(
     )
     CertificateVersion.objects.create(certificate=certificate, product_version=product_version,
                                       sbom_sha256=sbom_sha256, added_at=issued_at, data=data or {})
-    CertificateEvent.objects.create(
+    event = CertificateEvent.objects.create(
         certificate=certificate, action=CertificateAction.ISSUE, from_status="", to_status=certificate.status,
         actor=actor, actor_repr=actor_label(actor), data=data or {},
     )
+    Product.objects.filter(pk=product.pk, listed=False).update(listed=True)
+    watch_events_record(certificate=certificate, event=event)
     audit_append(actor=actor, action="certificate.issue", obj=certificate,
                  after=snapshot(certificate, CERTIFICATE_FIELDS),
                  data={**(data or {}), "version": product_version.version})
@@ -253,9 +263,10 @@ def certificate_renew(*, certificate: Certificate, actor, data: dict | None = No
     certificate.valid_until = now + relativedelta(months=certificate.scheme.validity_months)
     certificate.status, certificate.status_reason, certificate.status_changed_at = CertificateStatus.ACTIVE, "", now
     certificate.save(update_fields=["valid_until", "status", "status_reason", "status_changed_at"])
-    event = CertificateEvent.objects.create(certificate=certificate, action=CertificateAction.RENEW, from_status=from_status,
-                                    to_status=certificate.status, actor=actor, actor_repr=actor_label(actor),
-                                    data={**(data or {}), "valid_until": certificate.valid_until.isoformat()})
+    event = CertificateEvent.objects.create(
+        certificate=certificate, action=CertificateAction.RENEW, from_status=from_status, to_status=certificate.status,
+        actor=actor, actor_repr=actor_label(actor), data={**(data or {}), "valid_until": certificate.valid_until.isoformat()})
+    watch_events_record(certificate=certificate, event=event)
     audit_append(actor=actor, action="certificate.renew", obj=certificate, before=before,
                  after=snapshot(certificate, CERTIFICATE_FIELDS), data=data or {})
     certificate_sign_enqueue(certificate=certificate, reason=f"event={event.pk}")
@@ -286,6 +297,7 @@ def certificate_maintain(*, certificate: Certificate, product_version: ProductVe
                                     from_status=certificate.status, to_status=certificate.status, actor=actor,
                                     actor_repr=actor_label(actor),
                                     data={**(data or {}), "version": product_version.version})
+    watch_events_record(certificate=certificate, event=event)
     audit_append(actor=actor, action="certificate.maintain", obj=certificate, before=before,
                  after=snapshot(certificate, CERTIFICATE_FIELDS),
                  data={**(data or {}), "version": product_version.version})
@@ -352,6 +364,7 @@ def certificate_transition(*, certificate: Certificate, action: str, actor, reas
             certificate=certificate, action=action, from_status=from_status, to_status=certificate.status,
             actor=actor, actor_repr=actor_label(actor), reason=reason,
         )
+        watch_events_record(certificate=certificate, event=event)
         audit_append(actor=actor, action=f"certificate.{action}", obj=certificate, before=before,
                      after=snapshot(certificate, CERTIFICATE_FIELDS))
         certificate_sign_enqueue(certificate=certificate, reason=f"event={event.pk}")

@@ -9,6 +9,7 @@ def _backoff(task) -> int:
     return min(600, 10 * 2**task.request.retries)
 
 
+# Kept for messages queued before the outbox existed; new signatures are outbox rows (registry.outbox).
 @shared_task(bind=True, acks_late=True, max_retries=10)
 def certificate_sign_task(self, certificate_id: int) -> str:
     """Sign the certificate's record as it stands (signing queue), then publish the status list and render
@@ -22,7 +23,9 @@ def certificate_sign_task(self, certificate_id: int) -> str:
         return "missing"
     except SigningUnavailable as exc:
         raise self.retry(exc=exc, countdown=_backoff(self)) from exc
-    certificate_render_pdf_task.delay(certificate_id)  # outbox
+    from registry.outbox import certificate_pdf_render_enqueue
+
+    certificate_pdf_render_enqueue(certificate=record.certificate, fingerprint=record.fingerprint)
     return record.fingerprint
 
 
@@ -56,7 +59,10 @@ def certificate_render_pdf_task(self, certificate_id: int) -> str:
         raise self.retry(exc=exc, countdown=10 * 2**self.request.retries) from exc
     if prepared is None:
         return "up to date"
-    certificate_pdf_sign_task.delay(certificate_id, prepared)  # outbox
+    from trust.outbox import outbox_enqueue
+
+    outbox_enqueue(kind="certificate.sign_pdf", key=f"certificate.sign_pdf:{certificate.pk}:{prepared}",
+                   obj=certificate, payload={"certificate_id": certificate.pk, "fingerprint": prepared})
     return prepared
 
 
@@ -79,3 +85,27 @@ def certificate_expire_due_task() -> int:
 @shared_task(acks_late=True)
 def certificate_expiry_reminders_task() -> int:
     return certificate_expiry_reminders_send()
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_delivery_attempt_task(delivery_id: int, manual: bool = False) -> str:
+    """Send one webhook delivery if it is due; idempotent (a delivered or claimed one is left alone)."""
+    from registry.watch import webhook_delivery_attempt
+
+    return webhook_delivery_attempt(delivery_id=delivery_id, manual=manual)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def webhook_deliveries_due_task() -> int:
+    """The sweeper: enqueue every delivery whose (re)try time has come."""
+    from registry.watch import webhook_deliveries_due
+
+    due = webhook_deliveries_due()
+    for pk in due:
+        webhook_delivery_attempt_task.delay(pk)
+    return len(due)
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def open_data_dump_task() -> int:
+    from registry.exports import open_data_dump_create
+
+    return len(open_data_dump_create())

@@ -9,8 +9,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -19,7 +20,16 @@ from django.views.decorators.http import require_http_methods
 from config.csvsafe import csv_writer
 from config.errors import ApplicationError, NotFoundError
 from config.throttling import throttle_page
-from registry.choices import Category, CertificateStatus, Level
+from registry.attestations import attestation_create, attestation_get, attestation_pdf
+from registry.caching import public_cached, public_page
+from registry.choices import Category, CertificateStatus, Level, Province
+from registry.exports import OPEN_DATA_LICENCE, open_data_latest
+from registry.feeds import (
+    CategoryCertificateFeed,
+    CertificateFeed,
+    VendorCertificateFeed,
+    certificate_events_recent,
+)
 from registry.filtersets import ProductFilterSet
 from registry.forms import (
     CertificateBulkForm,
@@ -27,15 +37,19 @@ from registry.forms import (
     VendorRegistrationForm,
     form_errors_apply,
 )
-from registry.models import Certificate
+from registry.models import Certificate, CertificateEvent, OpenDataDump
 from registry.records import covered_versions
+from registry.search import count_capped, query_parse
 from registry.selectors import (
     certificate_get,
     certificate_proof_links,
     certificate_status_bulk,
+    product_facets,
     product_get,
     product_public_list,
+    scheme_get,
     scheme_list,
+    vendor_index,
     vendor_public_list,
 )
 from registry.services import certificate_sign_enqueue, vendor_register
@@ -45,36 +59,102 @@ PAGE_SIZE = 20
 STATUS_LABELS = dict(CertificateStatus.choices)
 
 
+class CountedPaginator(Paginator):
+    """A paginator told its count (cached with the search), so it does not count again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _facet_options(facets: dict, schemes: list) -> dict[str, list[tuple[str, str, int]]]:
+    """(value, label, count) per option of each filter, labels in the active language."""
+    english = (translation.get_language() or "vi").startswith("en")
+    scheme_names = {s.code: (s.name_en if english and s.name_en else s.name_vi) for s in schemes}
+
+    def options(facet, choices):
+        counts = facets.get(facet, {})
+        return [(value, label, counts.get(value, 0)) for value, label in choices]
+
+    return {
+        "category": options("category", Category.choices),
+        "certificate_status": options("certificate_status", CertificateStatus.choices),
+        "scheme": options("scheme", [(s.code, f"{s.code} · {scheme_names[s.code]}") for s in schemes]),
+        "level": options("level", Level.choices),
+        "province": options("province", Province.choices),
+        "made_in_vietnam": options("made_in_vietnam", [("true", _("Yes")), ("false", _("No"))]),
+    }
+
+
+def _list_params(filterset) -> tuple:
+    """The list's parameters as understood (invalid ones dropped), for cache keys."""
+    data = filterset.form.cleaned_data if filterset.is_valid() else {
+        k: v for k, v in getattr(filterset.form, "cleaned_data", {}).items()}
+    return tuple(sorted((k, str(getattr(v, "code", v))) for k, v in data.items() if v not in (None, "")))
+
+
+@public_page
 def product_list(request):
-    """The public registry: search, filters and pagination over certified products."""
+    """The public registry: one search box, filters with counts, sortable columns, export, pagination."""
     filterset = ProductFilterSet(request.GET, queryset=product_public_list())
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    filterset.is_valid()
+    params = _list_params(filterset)
+
+    def summary():
+        qs = filterset.qs
+        count, exact = count_capped(qs) if filterset.form.cleaned_data.get("q") else (qs.count(), True)
+        return {"count": count, "exact": exact, "facets": product_facets(filterset), "fuzzy": bool(filterset.fuzzy)}
+
+    data = public_cached(("product_list", params), summary)
+    filterset.fuzzy = data["fuzzy"]
+    paginator = CountedPaginator(filterset.qs, PAGE_SIZE, count=data["count"])
     page_obj = paginator.get_page(request.GET.get("page"))
+    schemes = public_cached(("schemes",), lambda: list(scheme_list().prefetch_related(None).order_by("code")))
+    query = filterset.form.cleaned_data.get("q") or ""
+    parsed = query_parse(query) if query else None
+    export_query = request.GET.copy()
+    export_query.pop("page", None)
     context = {
         "filterset": filterset,
         "page_obj": page_obj,
-        "products": page_obj.object_list,
+        "products": list(page_obj.object_list),
         "params": request.GET,
-        "categories": Category.choices,
-        "statuses": CertificateStatus.choices,
-        "levels": Level.choices,
+        "facets": _facet_options(data["facets"], schemes),
         "orderings": ProductFilterSet.ORDERING_CHOICES,
-        "schemes": list(scheme_list().prefetch_related(None).order_by("code")),
-        "filtered": any(request.GET.get(k) for k in
-                        ("q", "category", "made_in_vietnam", "certificate_status", "scheme", "level", "vendor")),
+        "ordering": filterset.form.cleaned_data.get("ordering") or ("relevance" if parsed and not parsed.empty
+                                                                    else "name"),
+        "fuzzy": data["fuzzy"],
+        "count_exact": data["exact"],
+        "query_ignored": bool(parsed and parsed.empty),
+        "query_truncated": bool(parsed and parsed.truncated),
+        "export_query": export_query.urlencode(),
+        "filtered": any(request.GET.get(k) for k in ("q", "vendor", *ProductFilterSet.FACETS)),
     }
     return render(request, "registry/product_list.html", context, status=400 if filterset.errors else 200)
 
 
+@public_page
 def product_detail(request, pk: int):
+    """A product with its versions and, for each certificate, its history."""
     try:
         product = product_get(user=request.user, pk=pk)
     except NotFoundError as exc:
         raise Http404(str(exc)) from exc
+    certificates = list(product.certificates.all())
+    events = {}
+    for event in CertificateEvent.objects.filter(certificate__in=[c.pk for c in certificates]).order_by(
+            "created_at", "id").values("certificate_id", "action", "to_status", "reason", "created_at"):
+        events.setdefault(event["certificate_id"], []).append(event)
+    for certificate in certificates:
+        certificate.history = events.get(certificate.pk, [])
     return render(request, "registry/product_detail.html", {
         "product": product,
         "versions": list(product.versions.all()),
-        "certificates": list(product.certificates.all()),
+        "certificates": certificates,
     })
 
 
@@ -153,15 +233,29 @@ def certificate_lookup(request):
 @require_http_methods(["GET", "POST"])
 @throttle_page(scope="bulk")
 def certificate_bulk(request):
-    """A procurement officer pastes many serials and gets their statuses as a table or as CSV."""
+    """A procurement officer pastes or uploads many serials and gets their statuses as a table, as CSV, or
+    as a signed "status as of" attestation (JSON and PDF) to file with a purchase."""
     if request.method == "GET":
         return render(request, "registry/certificate_bulk.html", {"form": CertificateBulkForm()})
-    form = CertificateBulkForm(request.POST)
+    form = CertificateBulkForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(request, "registry/certificate_bulk.html", {"form": form}, status=400)
+    serials = form.cleaned_data["serials"]
+    action = request.POST.get("format")
+    if action == "attest":
+        if not request.user.is_authenticated:
+            messages.info(request, _("Sign in to get a signed attestation; the check itself needs no account."))
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            attestation = attestation_create(serials=serials, actor=request.user)
+        except ApplicationError as exc:
+            messages.error(request, str(exc.message))
+            return render(request, "registry/certificate_bulk.html", {"form": form},
+                          status=getattr(exc, "status_code", 400))
+        return redirect("registry:attestation_detail", pk=attestation.pk)
     checked_at = timezone.now()
-    results = certificate_status_bulk(serials=form.cleaned_data["serials"])
-    if request.POST.get("format") == "csv":
+    results = certificate_status_bulk(serials=serials)
+    if action == "csv":
         return _bulk_csv(results, checked_at)
     counts = {}
     for row in results:
@@ -172,9 +266,49 @@ def certificate_bulk(request):
         for status in [*CertificateStatus.values, "not_found"] if counts.get(status)
     ]
     return render(request, "registry/certificate_bulk.html", {
-        "form": form, "results": results, "summary": summary, "checked_at": _moment(checked_at),
-        "serials_text": " ".join(form.cleaned_data["serials"]),
+        "form": CertificateBulkForm(initial={"serials": "\n".join(serials)}), "results": results,
+        "summary": summary, "checked_at": _moment(checked_at), "serials_text": "\n".join(serials),
     })
+
+
+def attestation_detail(request, pk):
+    """A signed attestation: what it says, its fingerprint and its JSON and PDF forms."""
+    try:
+        attestation = attestation_get(pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    return render(request, "registry/attestation_detail.html", {
+        "attestation": attestation, "document": attestation.document,
+        "checked_at": _moment(attestation.checked_at),
+        "summary": [{"status": s, "label": STATUS_LABELS.get(s, _("Not found")), "count": n}
+                    for s, n in attestation.summary.items()],
+    })
+
+
+def attestation_json(request, pk):
+    try:
+        attestation = attestation_get(pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    response = JsonResponse(attestation.document, json_dumps_params={"ensure_ascii": False, "indent": 1})
+    response["Content-Disposition"] = f'attachment; filename="attestation-{attestation.pk}.json"'
+    return response
+
+
+def attestation_pdf_view(request, pk):
+    """The attestation as a PDF, rendered once and kept (10,000 rows take a few seconds)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    try:
+        attestation = attestation_get(pk=pk)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    name = f"attestations/{attestation.pk}.pdf"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(attestation_pdf(attestation=attestation)))
+    return FileResponse(default_storage.open(name, "rb"), content_type="application/pdf",
+                        filename=f"attestation-{attestation.pk}.pdf")
 
 
 def _moment(value: datetime) -> str:
@@ -270,3 +404,70 @@ def vendor_register_done(request):
 def privacy_notice(request):
     """How the registry processes personal data (Decree 13/2023/ND-CP), in the reader's language."""
     return render(request, "registry/privacy_notice.html", {"privacy_contact": settings.PRIVACY_CONTACT_EMAIL})
+
+
+# Vendors, schemes, recent changes, feeds and open data ----------------------------------------------
+
+@public_page
+def vendor_list(request):
+    """Every vendor with a certified product: province, security contact and how many products."""
+    province = request.GET.get("province") or ""
+    if province and province not in dict(Province.choices):
+        province = ""
+    vendors = vendor_index(province=province)
+    paginator = Paginator(vendors, 50)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    return render(request, "registry/vendor_list.html", {
+        "page_obj": page_obj, "vendors": list(page_obj.object_list), "provinces": Province.choices,
+        "province": province,
+    })
+
+
+@public_page
+def scheme_list_page(request):
+    schemes = list(scheme_list().prefetch_related(None).order_by("code"))
+    return render(request, "registry/scheme_list.html", {"schemes": schemes})
+
+
+@public_page
+def scheme_detail_page(request, code: str):
+    """A scheme's requirements, grouped, with the levels each applies to and how each is assessed."""
+    try:
+        scheme = scheme_get(code=code)
+    except NotFoundError as exc:
+        raise Http404(str(exc)) from exc
+    requirements = list(scheme.requirements.all())
+    return render(request, "registry/scheme_detail.html", {
+        "scheme": scheme, "requirements": requirements, "levels": scheme.levels(),
+        "level_labels": dict(Level.choices),
+    })
+
+
+@public_page
+def recent_changes(request):
+    """The certificates issued or changed most recently (the same entries as the Atom feed)."""
+    events = list(certificate_events_recent(limit=100))
+    return render(request, "registry/recent.html", {"events": events})
+
+
+feed_certificates = public_page(CertificateFeed())
+feed_vendor_certificates = public_page(VendorCertificateFeed())
+feed_category_certificates = public_page(CategoryCertificateFeed())
+
+
+@public_page
+def open_data(request):
+    """The nightly dumps with their checksums and licence, and how to export any search."""
+    return render(request, "registry/open_data.html", {
+        "dumps": open_data_latest(), "licence": OPEN_DATA_LICENCE,
+    })
+
+
+def open_data_download(request, pk: int):
+    dump = OpenDataDump.objects.filter(pk=pk).first()
+    if dump is None or not dump.file or not dump.file.storage.exists(dump.file.name):
+        raise Http404(_("Not found."))
+    response = FileResponse(dump.file.open("rb"), content_type="application/gzip", as_attachment=True,
+                            filename=dump.file.name.rsplit("/", 1)[-1])
+    response["X-Checksum-SHA256"] = dump.sha256
+    return response

@@ -32,6 +32,16 @@ def _media_root(settings, tmp_path):
     shutil.rmtree(tmp_path / "media", ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _cache_clear():
+    """Every test starts with an empty cache (public pages and search counts are cached, registry.caching)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def roles_ready(db):
     from accounts.roles import roles_ensure
@@ -200,7 +210,7 @@ def commit(django_capture_on_commit_callbacks):
 
 # A real Celery worker on Redis ----------------------------------------------------------------
 
-WORKER_QUEUES = ("checks", "documents", "celery", "signing")
+WORKER_QUEUES = ("checks", "documents", "celery", "signing", "webhooks", "exports")
 
 
 def redis_test_url(db: int) -> str:

@@ -4,7 +4,7 @@ import base64
 import binascii
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
@@ -230,3 +230,39 @@ def _root_compare(report: ChainReport, problem, label: str, item, root: bytes) -
                     f"(root {b64(root)} instead of {item.get('root_hash')}): entries were rewritten")
     elif item.root_hash != root.hex():
         problem(f"stored head of size {item.tree_size}: its root does not match the entries (rewritten)")
+
+
+def audit_bulk_append(entries: Iterable[AuditEntry], *, batch: int = 5000) -> int:
+    """Append many prepared entries (generated history for load tests and benchmarks, never live changes)
+    with the hashing audit_append does: sequence, chain hash, leaf hash and the subtrees each closes. The
+    entries carry their own `created_at`; the caller holds the transaction. Reads every existing leaf once."""
+    from . import merkle
+    from .models import MerkleNode
+    from .transparency import entry_leaf_hash
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    tree = merkle.StreamingTree()
+    for leaf in AuditEntry.objects.order_by("sequence").values_list("leaf_hash", flat=True).iterator(10_000):
+        tree.append(bytes.fromhex(leaf))  # these leaves' subtrees are stored already
+    last = AuditEntry.objects.order_by("-sequence").only("sequence", "hash").first()
+    sequence, prev = (last.sequence, last.hash) if last else (0, GENESIS_HASH)
+    written, rows, nodes = 0, [], []
+    for entry in entries:
+        sequence += 1
+        entry.sequence, entry.prev_hash = sequence, prev
+        entry.hash = _entry_hash(prev, entry.event())
+        entry.leaf_hash = entry_leaf_hash(entry)
+        prev = entry.hash
+        rows.append(entry)
+        nodes.extend(MerkleNode(level=lv, index=ix, hash=h.hex())
+                     for lv, ix, h in tree.append(bytes.fromhex(entry.leaf_hash)))
+        if len(rows) >= batch:
+            AuditEntry.objects.bulk_create(rows, batch_size=batch)
+            MerkleNode.objects.bulk_create(nodes, batch_size=batch)
+            written += len(rows)
+            rows, nodes = [], []
+    AuditEntry.objects.bulk_create(rows, batch_size=batch)
+    MerkleNode.objects.bulk_create(nodes, batch_size=batch)
+    return written + len(rows)

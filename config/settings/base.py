@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # trigram lookups for the registry's typo-tolerant search (inert on SQLite)
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -46,10 +48,14 @@ MIDDLEWARE = [
     # outermost: under /api/ every error, Django's own too, leaves in the API's error format
     "config.middleware.ApiErrorFormatMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # ETag from the content for every GET that has none, and 304 when the client has it already
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outermost of the app's middleware: a committed change is never answered 500; an unreachable
     # database or Redis answers 503 with Retry-After.
     "config.resilience.ResilienceMiddleware",
+    # reads go to the replica unless this browser just wrote (config.db_routers)
+    "config.db_routers.ReplicaPinMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.VietnameseFirstLocaleMiddleware",
     "config.middleware.BadInputMiddleware",
@@ -97,6 +103,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several writers (web + in-process tasks) share the file; wait instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# A read replica (PostgreSQL streaming replication), when there is one: config.db_routers.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {**env.db("DATABASE_REPLICA_URL"), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["config.db_routers.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -174,6 +184,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# S3-compatible object storage (an on-premises MinIO keeps the data in the country) through django-storages:
+# media (artifacts, certificate PDFs, open-data dumps) when S3_MEDIA_BUCKET is set, static files when
+# S3_STATIC_BUCKET is set. Media stay private (downloads go through permission-checked views).
+_S3 = {
+    "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+    "region_name": env("S3_REGION", default="") or None,
+    "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+    "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+    "addressing_style": env("S3_ADDRESSING_STYLE", default="path"),
+    "signature_version": "s3v4",
+}
+if env("S3_MEDIA_BUCKET", default=""):
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        **_S3, "bucket_name": env("S3_MEDIA_BUCKET"), "location": "media", "default_acl": "private",
+        "querystring_auth": True, "file_overwrite": False}}
+if env("S3_STATIC_BUCKET", default=""):
+    STORAGES["staticfiles"] = {"BACKEND": "storages.backends.s3.S3ManifestStaticStorage", "OPTIONS": {
+        **_S3, "bucket_name": env("S3_STATIC_BUCKET"), "location": "static", "default_acl": "public-read",
+        "querystring_auth": False, "custom_domain": env("S3_STATIC_DOMAIN", default="") or None}}
+    STATIC_URL = env("STATIC_URL", default="/static/")
 
 ARTIFACT_MAX_BYTES = env.int("ARTIFACT_MAX_BYTES", default=100 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -181,6 +211,20 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=30)
 CONFLICT_COOLING_OFF_DAYS = env.int("CONFLICT_COOLING_OFF_DAYS", default=730)
 BULK_STATUS_MAX_SERIALS = 10_000
+# Watchlists and webhooks (registry.watch, registry.webhooks).
+WATCHLIST_MAX_PER_USER = 50
+WATCHLIST_MAX_SERIALS = 10_000
+# Tests and closed networks only: lets webhooks reach loopback, private and link-local addresses (and http).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", default=False)
+WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=3 * 3600)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=15)
+# A search counts its matches up to this many, then says "more than" (counting every match of a common word
+# would read every matching row; the filters and the export are there for the rest).
+SEARCH_COUNT_CAP = env.int("SEARCH_COUNT_CAP", default=1000)
+# Public pages and API reads are cached this long at most; every change invalidates them at once.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
 
 # E-mail: files under var/mail unless EMAIL_URL names a real server.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
@@ -237,6 +281,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 CELERY_TASK_ROUTES = {
     "certification.tasks.check_run_execute_task": {"queue": "checks"},
+    "registry.tasks.webhook_delivery_attempt_task": {"queue": "webhooks"},
+    "registry.tasks.webhook_deliveries_due_task": {"queue": "webhooks"},
+    "registry.tasks.open_data_dump_task": {"queue": "exports"},
     "registry.tasks.certificate_render_pdf_task": {"queue": "documents"},
     "certification.tasks.evaluation_report_render_task": {"queue": "documents"},
     # Only the signing worker holds the private keys (SIGNING_KEY_DIR); the web process needs none.
@@ -247,7 +294,8 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Declared, so a worker started without -Q still consumes every queue the routes send tasks to.
-CELERY_TASK_QUEUES = [Queue("celery"), Queue("checks"), Queue("documents"), Queue("signing")]
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("checks"), Queue("documents"), Queue("signing"), Queue("webhooks"),
+                      Queue("exports")]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # The outbox and fast recovery (docs/operations.md explains how these numbers fit together) ----------
@@ -286,6 +334,9 @@ CELERY_BEAT_SCHEDULE = {
     # The status list is re-signed well within its 10-minute next_update; tree heads get a fresh time stamp.
     "publish-status-list": {"task": "registry.tasks.status_list_publish_task", "schedule": 300.0},
     "sign-tree-head": {"task": "trust.tasks.tree_head_sign_task", "schedule": 600.0, "kwargs": {"force": True}},
+    "send-due-webhooks": {"task": "registry.tasks.webhook_deliveries_due_task",
+                          "schedule": float(env.int("WEBHOOK_SWEEP_SECONDS", default=20))},
+    "open-data-dump": {"task": "registry.tasks.open_data_dump_task", "schedule": crontab(hour=2, minute=30)},
 }
 CHECK_RUN_STALE_SECONDS = env.int("CHECK_RUN_STALE_SECONDS", default=600)
 
@@ -330,7 +381,8 @@ REST_FRAMEWORK = {
         # only views that name a throttle_scope ("bulk") are limited by it
         "rest_framework.throttling.ScopedRateThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "600/minute", "user": "1200/minute", "bulk": "60/minute"},
+    "DEFAULT_THROTTLE_RATES": {"anon": "600/minute", "user": "1200/minute", "bulk": "60/minute",
+                               "export": "30/minute", "watchlists": "120/minute"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cybersecurity product certification registry API",
@@ -351,14 +403,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Nothing on a page may come from outside the deployment.
+# Nothing on a page may come from outside the deployment (static files may come from its own object store).
+_STATIC_ORIGIN = ["/".join(STATIC_URL.split("/")[:3])] if STATIC_URL.startswith("http") else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        "script-src": ["'self'", *_STATIC_ORIGIN],
+        "style-src": ["'self'", *_STATIC_ORIGIN],
+        "img-src": ["'self'", "data:", *_STATIC_ORIGIN],
+        "font-src": ["'self'", *_STATIC_ORIGIN],
         "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],

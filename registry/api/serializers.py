@@ -237,7 +237,7 @@ class VendorProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = Vendor
         fields = ["id", "legal_name", "name_en", "tax_code", "province", "province_display", "address", "website",
-                  "security_contact_email", "verified_at", "created_at", "updated_at"]
+                  "security_contact_email", "publish_evaluations", "verified_at", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -255,6 +255,8 @@ class VendorProfileUpdateSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=500)
     website = serializers.URLField(required=False, allow_blank=True)
     security_contact_email = serializers.EmailField(required=False, allow_blank=True)
+    publish_evaluations = serializers.BooleanField(required=False, help_text=_(
+        "Show your products under evaluation (product, scheme, stage, since when) in the public list."))
 
 
 # Schemes ---------------------------------------------------------------------------------------
@@ -392,3 +394,67 @@ class PdfVerifyResponseSerializer(serializers.Serializer):
     sha256 = serializers.CharField()
     signature = PdfVerifySignatureSerializer()
     certificate = PdfVerifyCertificateSerializer(allow_null=True)
+# Watchlists ------------------------------------------------------------------------------------
+
+class WatchlistSerializer(serializers.Serializer):
+    """A watchlist as its owner sees it (the webhook secret is answered once, when made or changed)."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField()
+    serials = serializers.SerializerMethodField()
+    products = serializers.SerializerMethodField()
+    vendors = serializers.SerializerMethodField()
+    email = serializers.BooleanField()
+    webhook_url = serializers.CharField(allow_blank=True)
+    webhook_active = serializers.BooleanField(read_only=True)
+    webhook_disabled_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    webhook_disabled_reason = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_serials(self, obj) -> list[str]:
+        return [s.serial for s in obj.watched_serials.all()]
+
+    def get_products(self, obj) -> list[int]:
+        return [p.pk for p in obj.products.all()]
+
+    def get_vendors(self, obj) -> list[int]:
+        return [v.pk for v in obj.vendors.all()]
+
+
+class WatchlistCreatedSerializer(WatchlistSerializer):
+    secret = serializers.CharField(read_only=True, allow_blank=True, help_text=_(
+        "The webhook's signing secret, answered only now (empty without a webhook): keep it."))
+
+
+class WatchlistWriteSerializer(serializers.Serializer):
+    """Shape only; the service checks serials, ids and the webhook URL."""
+
+    name = serializers.CharField(max_length=200)
+    serials = serializers.ListField(child=StrictCharField(max_length=64), required=False,
+                                    max_length=settings.BULK_STATUS_MAX_SERIALS)
+    products = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                     required=False, max_length=10_000)
+    vendors = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+                                    required=False, max_length=10_000)
+    email = serializers.BooleanField(required=False, default=True)
+    webhook_url = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text=_(
+        "https:// URL on a public address; each delivery carries X-Registry-Signature "
+        "(t=<unix time>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">) and X-Registry-Event-Id."))
+
+
+class AttestationSerializer(serializers.Serializer):
+    """The signed attestation document (RFC 8785 form signed, without `signature`)."""
+
+    type = serializers.CharField()
+    version = serializers.IntegerField()
+    id = serializers.UUIDField()
+    issuer = serializers.DictField()
+    checked_at = serializers.DateTimeField()
+    requested_by = serializers.CharField()
+    serial_count = serializers.IntegerField()
+    summary = serializers.DictField(child=serializers.IntegerField())
+    results = CertificateStatusResultSerializer(many=True)
+    statement = serializers.CharField()
+    url = serializers.URLField()
+    signature = serializers.DictField(help_text=_("{alg, key_id, value}; value base64url"))

@@ -1,20 +1,29 @@
 """Public registry API: thin views that parse input, call one selector or service and render."""
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, status
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.pagination import SearchPagination
 from config.api.parsers import JSONParser
 from config.api.schema import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH, ErrorSerializer
-from config.errors import NotFoundError, PayloadTooLarge, PermissionDeniedError
+from config.errors import ApplicationError, NotFoundError, PayloadTooLarge, PermissionDeniedError
 from registry.access import caller_vendor_id, certificate_access
 from registry.api.filtersets import CertificateFilterSet, ProductFilterSet
 from registry.api.serializers import (
+    AttestationSerializer,
     CertificateActionSerializer,
     CertificateDetailSerializer,
     CertificateSerializer,
@@ -28,8 +37,13 @@ from registry.api.serializers import (
     VendorProfileSerializer,
     VendorProfileUpdateSerializer,
     VendorSerializer,
+    WatchlistCreatedSerializer,
+    WatchlistSerializer,
+    WatchlistWriteSerializer,
 )
-from registry.models import Vendor
+from registry.attestations import attestation_create
+from registry.exports import OPEN_DATA_LICENCE, csv_stream, json_stream, product_records
+from registry.models import Vendor, Watchlist
 from registry.selectors import (
     certificate_get,
     certificate_list,
@@ -47,6 +61,13 @@ from registry.services import (
     product_create,
     product_version_create,
     vendor_update,
+)
+from registry.watch import (
+    watchlist_create,
+    watchlist_delete,
+    watchlist_get,
+    watchlist_list,
+    watchlist_update,
 )
 from trust.api.views import cached
 
@@ -86,6 +107,7 @@ class PublicReadMixin:
 )
 class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
     filterset_class = ProductFilterSet
+    pagination_class = SearchPagination
     serializer_class = ProductListSerializer
 
     def get_queryset(self):
@@ -99,6 +121,50 @@ class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
         product = product_get(user=request.user, pk=product.pk)
         return Response(ProductDetailSerializer(product, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
+
+
+class ProductExportView(APIView):
+    """Every product a search matches, streamed as CSV or JSON (not one page: all of them)."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "export"
+
+    def perform_content_negotiation(self, request, force=False):
+        # `format` names the export format here, not a DRF renderer; errors are JSON
+        from rest_framework.renderers import JSONRenderer
+
+        return JSONRenderer(), "application/json"
+
+    @extend_schema(
+        summary=_("Export a product search as CSV or JSON"),
+        description=_("Takes the list's filters (`q`, `category`, `vendor`, `made_in_vietnam`, "
+                      "`certificate_status`, `scheme`, `level`, `province`, `ordering`) and answers every matching "
+                      "product, streamed: CSV (one row per product, its newest certificate and a list of all) "
+                      "or JSON (an array of products with their certificates)."),
+        parameters=[OpenApiParameter("format", str, enum=["csv", "json"], required=True),
+                    OpenApiParameter("q", str, required=False)],
+        responses={(200, "text/csv"): OpenApiTypes.STR,
+                   (200, "application/json"): {"type": "array", "items": {"type": "object"}}, **ERRORS_400},
+        tags=["registry"],
+    )
+    def get(self, request):
+        fmt = request.query_params.get("format", "")
+        if fmt not in ("csv", "json"):
+            raise ApplicationError(_("Choose the export format: format=csv or format=json."), code="invalid",
+                                   details={"format": [_("Must be csv or json.")]})
+        filterset = ProductFilterSet(request.query_params, queryset=product_visible_list(user=request.user))
+        if not filterset.is_valid():
+            raise ApplicationError(_("Some parameters are not valid."), code="invalid",
+                                   details={k: [str(m) for m in v] for k, v in filterset.errors.items()})
+        records = product_records(filterset.qs)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        if fmt == "csv":
+            response = StreamingHttpResponse(csv_stream(records), content_type="text/csv; charset=utf-8")
+        else:
+            response = StreamingHttpResponse(json_stream(records), content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="products-{stamp}.{fmt}"'
+        response["X-Licence"] = OPEN_DATA_LICENCE["url"]
+        return response
 
 
 @extend_schema_view(
@@ -215,6 +281,30 @@ class CertificateDetailView(generics.RetrieveAPIView):
         return cached(super().retrieve(request, *args, **kwargs))
 
 
+def drf_datetime(value) -> str:
+    """A date-time as DRF writes every other one: ISO 8601 in the site's time zone ('Z' for UTC)."""
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def bulk_serials_parse(data) -> list[str]:
+    """`{"serials": [...]}`: a non-empty list of strings of at most 64 characters, at most the limit (413).
+    Checked by hand: the same rules as CertificateStatusRequestSerializer, at a fraction of its cost."""
+    limit = settings.BULK_STATUS_MAX_SERIALS
+    serials = data.get("serials") if isinstance(data, dict) else None
+    if isinstance(serials, list) and len(serials) > limit:
+        raise PayloadTooLarge(
+            _("At most %(limit)s serials may be checked in one request.") % {"limit": limit},
+            details={"limit": limit, "count": len(serials)},
+        )
+    if not isinstance(serials, list) or not serials or not all(
+            isinstance(s, str) and 0 < len(s) <= 64 for s in serials):
+        serializer = CertificateStatusRequestSerializer(data=data)  # says precisely what is wrong
+        serializer.is_valid(raise_exception=True)
+        serials = serializer.validated_data["serials"]
+    return serials
+
+
 class CertificateStatusBulkView(APIView):
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
@@ -229,6 +319,34 @@ class CertificateStatusBulkView(APIView):
         tags=["registry"],
     )
     def post(self, request):
+        serials = bulk_serials_parse(request.data)
+        checked_at = timezone.now()
+        results = certificate_status_bulk(serials=serials)
+        # plain values, not a serializer per row: 10,000 rows are answered within the 300 ms budget
+        for row in results:
+            if row["valid_until"] is not None:
+                row["valid_until"] = drf_datetime(row["valid_until"])
+        return cached(Response({"checked_at": drf_datetime(checked_at), "results": results}))
+
+
+class CertificateStatusAttestationView(APIView):
+    """The same check as certificates/status/, answered as a signed "status as of" attestation (kept, with
+    a PDF at its `url`)."""
+
+    parser_classes = [JSONParser]
+    throttle_scope = "bulk"
+
+    @extend_schema(
+        summary=_("A signed attestation of many certificates' statuses"),
+        description=_("Up to 10,000 serials. The answer is signed with the registry's key over its RFC 8785 form "
+                      "without `signature`; `url` shows it, with its PDF, to anyone it is given to."),
+        request=CertificateStatusRequestSerializer,
+        responses={201: AttestationSerializer, **ERRORS_400, **ERRORS_AUTH,
+                   413: OpenApiResponse(ErrorSerializer, description=_("Too many serials.")),
+                   503: OpenApiResponse(ErrorSerializer, description=_("The signing key is not available."))},
+        tags=["registry"],
+    )
+    def post(self, request):
         limit = settings.BULK_STATUS_MAX_SERIALS
         serials = request.data.get("serials") if isinstance(request.data, dict) else None
         if isinstance(serials, list) and len(serials) > limit:
@@ -238,9 +356,9 @@ class CertificateStatusBulkView(APIView):
             )
         serializer = CertificateStatusRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        checked_at = timezone.now()
-        results = certificate_status_bulk(serials=serializer.validated_data["serials"])
-        return cached(Response(CertificateStatusResponseSerializer({"checked_at": checked_at, "results": results}).data))
+        attestation = attestation_create(serials=serializer.validated_data["serials"], actor=request.user)
+        return Response(attestation.document, status=status.HTTP_201_CREATED,
+                        headers={"Location": attestation.document["url"]})
 
 
 class CertificateActionView(APIView):
@@ -258,6 +376,71 @@ class CertificateActionView(APIView):
         certificate = certificate_transition(certificate=certificate, actor=request.user, **serializer.validated_data)
         certificate = certificate_get(serial=certificate.serial)
         return Response(CertificateSerializer(certificate).data)
+
+
+# Watchlists ------------------------------------------------------------------------------------
+
+class WatchlistListView(generics.GenericAPIView):
+    """The caller's own watchlists."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+    serializer_class = WatchlistSerializer
+    throttle_scope = "watchlists"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return Watchlist.objects.none()
+        return watchlist_list(user=self.request.user).order_by("name", "pk")
+
+    @extend_schema(summary=_("Your watchlists"), responses={200: WatchlistSerializer(many=True), **ERRORS_AUTH},
+                   tags=["procurement"])
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(WatchlistSerializer(page, many=True).data)
+
+    @extend_schema(summary=_("Make a watchlist"), description=_(
+        "Follow certificate serials, products or vendors: every status change of a certificate they cover is "
+        "e-mailed to you (`email`) and POSTed to `webhook_url`. The answer carries the webhook's `secret` once."),
+        request=WatchlistWriteSerializer, responses={201: WatchlistCreatedSerializer, **ERRORS_400, **ERRORS_AUTH},
+        tags=["procurement"])
+    def post(self, request):
+        serializer = WatchlistWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        watchlist, secret = watchlist_create(owner=request.user, **serializer.validated_data)
+        watchlist = watchlist_get(user=request.user, pk=watchlist.pk)
+        data = WatchlistSerializer(watchlist).data
+        return Response({**data, "secret": secret}, status=status.HTTP_201_CREATED)
+
+
+class WatchlistDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
+    throttle_scope = "watchlists"
+
+    @extend_schema(summary=_("One of your watchlists"), responses={200: WatchlistSerializer, **ERRORS_AUTH,
+                                                                   **ERROR_404}, tags=["procurement"])
+    def get(self, request, pk: int):
+        return Response(WatchlistSerializer(watchlist_get(user=request.user, pk=pk)).data)
+
+    @extend_schema(summary=_("Change one of your watchlists"), description=_(
+        "Send only what changes; lists replace the old ones. A new `webhook_url` gets a new `secret`, answered "
+        "once."), request=WatchlistWriteSerializer(partial=True),
+        responses={200: WatchlistCreatedSerializer, **ERRORS_400, **ERRORS_AUTH, **ERROR_404}, tags=["procurement"])
+    def patch(self, request, pk: int):
+        watchlist = watchlist_get(user=request.user, pk=pk)
+        serializer = WatchlistWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in request.data}
+        watchlist, secret = watchlist_update(watchlist=watchlist, actor=request.user, **fields)
+        # `secret` is the new one when the webhook URL changed, else empty (a secret is never shown twice)
+        return Response({**WatchlistSerializer(watchlist).data, "secret": secret})
+
+    @extend_schema(summary=_("Delete one of your watchlists"), responses={204: None, **ERRORS_AUTH, **ERROR_404},
+                   tags=["procurement"])
+    def delete(self, request, pk: int):
+        watchlist_delete(watchlist=watchlist_get(user=request.user, pk=pk), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # Schemes ---------------------------------------------------------------------------------------

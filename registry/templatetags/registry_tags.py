@@ -62,3 +62,42 @@ def query_replace(context, **changes) -> str:
     encoded = query.urlencode()
     return f"?{encoded}" if encoded else "?"
 
+
+
+# Sortable columns ---------------------------------------------------------------------------------
+
+@register.filter
+def next_sort(current: str, column: str) -> str:
+    """The ordering a column header links to: this column ascending, or descending when it already is."""
+    base = column.lstrip("-")
+    if current == base:
+        return f"-{base}"
+    if current == f"-{base}":
+        return base
+    return column
+
+
+@register.simple_tag
+def sort_state(current: str, column: str) -> str:
+    if current == column:
+        return "ascending"
+    if current == f"-{column}":
+        return "descending"
+    return "none"
+
+
+@register.simple_tag
+def sort_arrow(current: str, column: str) -> str:
+    if current == column:
+        return " ▲"
+    if current == f"-{column}":
+        return " ▼"
+    return ""
+
+
+@register.filter
+def get_item(mapping, key):
+    """`mapping|get_item:key` for dictionaries keyed by a variable."""
+    if not hasattr(mapping, "get"):
+        return ""
+    return mapping.get(key, "")

@@ -154,6 +154,35 @@ EXPECTED: dict[str, dict[str, str]] = {
     "registry:certificate_verify": {"GET": "all:200"},
     "registry:certificate_pdf": {"GET": "all:200"},
     "registry:privacy_notice": {"GET": "all:200"},
+    # the public registry (issue 9): pages, feeds and open data for everyone
+    "registry:vendor_list": {"GET": "all:200"},
+    "registry:scheme_list": {"GET": "all:200"},
+    "registry:scheme_detail": {"GET": "all:200"},
+    "registry:recent_changes": {"GET": "all:200"},
+    "registry:feed_certificates": {"GET": "all:200"},
+    "registry:feed_vendor_certificates": {"GET": "all:200"},
+    "registry:feed_category_certificates": {"GET": "all:200"},
+    "registry:open_data": {"GET": "all:200"},
+    "registry:open_data_download": {"GET": "all:200"},
+    "certification_public:in_evaluation": {"GET": "all:200"},
+    "certification_public:statistics": {"GET": "all:200"},
+    "certification_public:statistics_csv": {"GET": "all:200"},
+    "registry_api:product_export": {"GET": "all:400"},  # no format=csv/json given
+    # an attestation is shown to whoever holds its random id (it is what its PDF links to)
+    "registry:attestation_detail": {"GET": "all:200"},
+    "registry:attestation_json": {"GET": "all:200"},
+    "registry:attestation_pdf": {"GET": "all:200"},
+    "registry_api:certificate_status_attestation": {"POST": "401 400 400 400 400 400 400 400 400"},
+    # watchlists are their owner's alone (procurement's here): 404 to everyone else
+    "registry:watchlist_list": {"GET": "302* 200 200 200 200 200 200 200 200",
+                                "POST": "302* 400 400 400 400 400 400 400 400"},
+    "registry:watchlist_detail": {"GET": "302* 404 404 404 404 404 404 404 200",
+                                  "POST": "302* 404 404 404 404 404 404 404 400"},
+    "registry_api:watchlist_list": {"GET": "401 200 200 200 200 200 200 200 200",
+                                    "POST": "401 400 400 400 400 400 400 400 400"},
+    "registry_api:watchlist_detail": {"GET": "401 404 404 404 404 404 404 404 200",
+                                      "PATCH": "401 404 404 404 404 404 404 404 200",
+                                      "DELETE": "401 404 404 404 404 404 404 404 204"},
     "registry:api_tokens": {"GET": "302* 200 200 200 200 200 200 200 200", "POST": "302* 400 400 400 400 400 400 400 400"},
     "registry:api_token_revoke": {"GET": "302* 405 405 405 405 405 405 405 405", "POST": "302* 302 404 404 404 404 404 404 404"},
     "registry:personal_data": {"GET": "302* 200 200 200 200 200 200 200 200", "POST": "302* 200 200 200 200 200 200 200 200"},
@@ -314,6 +343,13 @@ def world(roles_ready, settings, django_capture_on_commit_callbacks):
     from trust.models import OutboxMessage
 
     w.outbox_message = OutboxMessage.objects.order_by("pk").first()
+    from registry.attestations import attestation_create
+    from registry.exports import open_data_dump_create
+    from registry.watch import watchlist_create
+
+    w.watchlist, _secret = watchlist_create(owner=w.procurement, name="Gói thầu 12", serials=[w.certificate.serial])
+    w.status_attestation = attestation_create(serials=[w.certificate.serial], actor=w.procurement)
+    w.open_data_dump = open_data_dump_create()[0]
     w.users = {"anon": None, "vendor": w.vendor_user, "other_vendor": w.other_vendor_user,
                "eval_pending": w.eval_pending, "evaluator": w.evaluator, "eval_other": w.eval_other,
                "certifier": w.certifier, "staff": w.staff, "procurement": w.procurement}
@@ -344,6 +380,10 @@ def _kwargs(name: str, pattern: str, w: World) -> dict:
     if "<int:pk>" in pattern:
         if name.endswith("report") or name.endswith("report_download"):
             kw["pk"] = w.certified.pk  # the application with an evaluation report
+        elif "watchlists/" in pattern:
+            kw["pk"] = w.watchlist.pk
+        elif "open-data/" in pattern:
+            kw["pk"] = w.open_data_dump.pk
         elif "/applications/" in pattern or pattern.startswith("work/applications/"):
             kw["pk"] = w.app.pk
         elif "products/" in pattern:
@@ -362,6 +402,12 @@ def _kwargs(name: str, pattern: str, w: World) -> dict:
             kw["pk"] = w.outbox_message.pk
         else:
             raise AssertionError(f"no pk chosen for {name} ({pattern})")
+    if "<uuid:pk>" in pattern:
+        kw["pk"] = w.status_attestation.pk
+    if "<slug:category>" in pattern:
+        kw["category"] = w.product.category
+    if "<slug:slug>" in pattern:
+        kw["slug"] = "certificates-by-category"
     if "<str:serial>" in pattern:
         kw["serial"] = w.certificate.serial
     if "<slug:code>" in pattern:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 # Rendered to PDF by WeasyPrint, never served to a browser, so no CSP applies to them.
 PDF_TEMPLATES = {"certification/evaluation_report_pdf.html", "registry/certificate_pdf.html",
-                 "includes/pdf_letterhead.html"}
+                 "includes/pdf_letterhead.html", "registry/attestation_pdf.html"}
 INLINE = [
     (re.compile(r"\sstyle\s*=", re.I), "a style attribute"),
     (re.compile(r"<style[\s>]", re.I), "a <style> element"),

@@ -18,7 +18,7 @@ from config.celery import app as celery_app
 from registry.models import Certificate
 from trust.models import OutboxMessage
 
-QUEUES = {"checks", "documents", "celery", "signing"}
+QUEUES = {"checks", "documents", "celery", "signing", "webhooks", "exports"}
 ROUTED = {
     "certification.tasks.check_run_execute_task": "checks",
     "registry.tasks.certificate_render_pdf_task": "documents",

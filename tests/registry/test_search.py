@@ -1,0 +1,107 @@
+"""The registry's search: words and prefixes on folded text, places, serials, typos and ranking."""
+
+import pytest
+from django.db import connection
+
+from registry.models import Product
+from registry.search import document, products_search, query_parse, serial_key, words
+from registry.selectors import product_public_list
+from tests.factories import ProductFactory
+from tests.registry.public_support import certify, vendor_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_words_fold_accents_case_and_punctuation():
+    assert words("Tường lửa (Đà Nẵng) — FortiGate-60F") == ["tuong", "lua", "da", "nang", "fortigate", "60f"]
+    assert document("Bảo mật", "", "0101234567") == " bao mat 0101234567 "
+    assert serial_key("vn-csp-2025-00001") == serial_key("VNCSP202500001") == "VNCSP202500001"
+
+
+@pytest.mark.parametrize("query, places, terms", [
+    ("da nang", ["48"], []),
+    ("Đà Nẵng", ["48"], []),
+    ("tường lửa thành phố hồ chí minh", ["79"], ["tuong", "lua"]),
+    ("tp hcm firewall", ["79"], ["firewall"]),
+    ("ha noi", ["01"], []),
+    ("kết nối", [], ["ket", "noi"]),
+])
+def test_search_query_parse_recognises_places(query, places, terms):
+    parsed = query_parse(query)
+    assert [code for code, _ in parsed.places] == places
+    assert list(parsed.terms) == terms
+
+
+def test_search_query_parse_bounds_terms_and_ignores_punctuation():
+    assert query_parse("!!! ??? ...").empty
+    assert query_parse("'; DROP TABLE registry_product; --").terms == ("drop", "table", "registry", "product")
+    parsed = query_parse(" ".join(f"w{i}" for i in range(50)))
+    assert parsed.truncated and len(parsed.terms) == 8
+
+
+def _found(query: str) -> list[str]:
+    return [p.name for p in products_search(product_public_list(), query).order_by("search_rank", "name")]
+
+
+def test_search_finds_by_name_vendor_tax_code_serial_and_place(scheme):
+    danang = vendor_in("48", legal_name="Công ty Cổ phần Công nghệ Sông Hàn", tax_code="0400123456")
+    firewall, certificate = certify(scheme=scheme, vendor=danang, name="Tường lửa Sông Hàn", name_en="Han Firewall")
+    other, _ = certify(scheme=scheme, vendor=vendor_in("01"), name="Phần mềm diệt mã độc Thăng Long")
+    assert _found("tuong lua") == [firewall.name]
+    assert _found("TƯỜNG LỬA") == [firewall.name]
+    assert _found("song han") == [firewall.name]
+    assert _found("0400123456") == [firewall.name]
+    assert _found("Han Firewall") == [firewall.name]
+    assert _found(certificate.serial.lower()) == [firewall.name]
+    assert _found(certificate.serial.replace("-", "")) == [firewall.name]
+    assert _found("da nang") == [firewall.name] and _found("Đà Nẵng") == [firewall.name]
+    assert _found("ha noi") == [other.name]
+    assert _found("thang long") == [other.name]
+
+
+def test_search_matches_words_and_prefixes_not_fragments(scheme):
+    connect, _ = certify(scheme=scheme, vendor=vendor_in("31"), name="Cổng kết nối an toàn")
+    certify(scheme=scheme, vendor=vendor_in("79"), name="Giải pháp phân tích hành vi")
+    fortigate, _ = certify(scheme=scheme, vendor=vendor_in("79"), name="FortiGate 60F")
+    assert _found("ha noi") == []  # neither "kết nối" nor "phân tích hành vi" is Hà Nội
+    assert _found("noi") == [connect.name]
+    assert _found("fortig") == [fortigate.name]  # the last word may be a prefix
+    assert _found("ortigate") == []  # never a fragment inside a word
+    assert _found("ket no") == [connect.name]
+    assert _found("ke noi") == []  # earlier words are whole words
+
+
+def test_search_ranks_exact_then_prefix_then_the_rest(scheme):
+    vendor = vendor_in("79", legal_name="Công ty Bảo mật Sài Gòn")
+    certify(scheme=scheme, vendor=vendor, name="Cổng bảo mật email")
+    certify(scheme=scheme, vendor=vendor, name="Bảo mật")
+    certify(scheme=scheme, vendor=vendor, name="Bảo mật Web")
+    certify(scheme=scheme, vendor=vendor, name="Tường lửa")  # found through its vendor's name
+    assert _found("bao mat") == ["Bảo mật", "Bảo mật Web", "Cổng bảo mật email", "Tường lửa"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="typo tolerance uses PostgreSQL's pg_trgm")
+def test_search_tolerates_typos_when_nothing_matches_exactly(client, scheme):
+    certify(scheme=scheme, vendor=vendor_in("79"), name="FortiGate Next Generation")
+    response = client.get("/", {"q": "fortigte"})
+    assert [p.name for p in response.context["products"]] == ["FortiGate Next Generation"]
+    assert response.context["fuzzy"] is True
+    assert "similar words" in response.content.decode() or "tương tự" in response.content.decode()
+    assert client.get("/", {"q": "bao mat fortigte"}).context["products"] == []
+
+
+def test_search_document_follows_vendor_renames(scheme, staff):
+    from registry.services import vendor_update
+
+    vendor = vendor_in("01", legal_name="Công ty Alpha", verified_at=None)
+    product, _ = certify(scheme=scheme, vendor=vendor, name="Sản phẩm A")
+    vendor_update(vendor=vendor, actor=staff, legal_name="Công ty Thiên Long")
+    product.refresh_from_db()
+    assert " thien long " in product.search_document
+    assert _found("thien long") == ["Sản phẩm A"]
+
+
+def test_search_uncertified_products_are_not_public(scheme):
+    ProductFactory(name="Tường lửa nháp")
+    assert _found("nhap") == []
+    assert Product.objects.filter(name="Tường lửa nháp").exists()
