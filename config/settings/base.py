@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # a form is sent once; one sent after the session ended is kept for after sign-in (config/submissions.py)
+    "config.submissions.SubmitOnceMiddleware",
+    "config.submissions.SessionExpiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # after authentication and messages: sends people who must use two factors to set them up first
@@ -82,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "accounts.context_processors.certification_body",
+                "config.submissions.restored_form",
             ],
         },
     },
@@ -160,6 +165,8 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Dates follow the page's language: 05/03/2026 in Vietnamese, 5 March 2026 in English (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -190,7 +197,12 @@ if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend") or not env("
 else:
     vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # an SMTP server that hangs fails the attempt, it is retried
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cơ quan chứng nhận <no-reply@registry.local>")
+# The certification body's one name, in both languages: page header and titles, e-mails, PDFs.
+CERTIFICATION_BODY_NAME_VI = env("CERTIFICATION_BODY_NAME_VI",
+                                 default="Cơ quan chứng nhận sản phẩm an toàn thông tin mạng")
+CERTIFICATION_BODY_NAME_EN = env("CERTIFICATION_BODY_NAME_EN",
+                                 default="Network Information Security Product Certification Body")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{CERTIFICATION_BODY_NAME_VI} <no-reply@registry.local>")
 STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
 # Where people write about their personal data (the privacy notice names it).
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="privacy@registry.local")
