@@ -5,6 +5,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from certification.process.selectors import (
     VENDOR_SIDE_ACTIONS,
     artifact_get,
     conflict_blocking,
+    conflict_cooling_off_until,
     evaluation_report_latest,
     sbom_component_list,
 )
@@ -68,11 +70,21 @@ def _action_entries(access) -> list[dict]:
 
 
 def _evaluator_choices(app) -> list[dict]:
-    users = get_user_model().objects.filter(groups__name=Role.EVALUATOR, is_active=True).order_by("email")
-    # The vendor's declarations in one query, judged by the selectors' rule, rather than a query per evaluator.
-    conflicted = {d.evaluator_id for d in ConflictDeclaration.objects.filter(vendor_id=app.vendor_id)
-                  if conflict_blocking(declaration=d)}
-    return [{"email": u.email, "name": u.display_name, "conflict": u.pk in conflicted} for u in users]
+    """Every active evaluator for the picker: their open workload, and the declared relation that stops them
+    from evaluating this vendor (judged by the selectors' rule; one query for all the vendor's declarations)."""
+    users = (get_user_model().objects.filter(groups__name=Role.EVALUATOR, is_active=True)
+             .annotate(workload=Count("assignments", filter=Q(assignments__application__status=S.IN_EVALUATION),
+                                      distinct=True))
+             .order_by("full_name", "email"))
+    conflicts = {}
+    for declaration in ConflictDeclaration.objects.filter(vendor_id=app.vendor_id).order_by("declared_at"):
+        if conflict_blocking(declaration=declaration):
+            conflicts[declaration.evaluator_id] = {
+                "relation": declaration.get_relation_display(),
+                "until": conflict_cooling_off_until(declaration=declaration),
+            }
+    return [{"email": u.email, "name": u.display_name, "workload": u.workload, "conflict": conflicts.get(u.pk)}
+            for u in users]
 
 
 def _evidence_text(case) -> str:

@@ -120,6 +120,10 @@
   }
 
   // Searchable checkbox lists ------------------------------------------------------------------------
+  function fold(value) {  // "Châu" and "chau" match alike
+    return value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "D").toLowerCase();
+  }
+
   function pickers() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), function (picker) {
       var search = picker.querySelector(".picker-search");
@@ -127,15 +131,36 @@
       search.hidden = false;
       var input = search.querySelector("input");
       input.addEventListener("input", function () {
-        var needle = input.value.trim().toLowerCase();
+        var needle = fold(input.value.trim());
         Array.prototype.forEach.call(picker.querySelectorAll("[data-picker-item]"), function (item) {
-          item.hidden = needle !== "" && item.getAttribute("data-picker-item").toLowerCase().indexOf(needle) === -1;
+          item.hidden = needle !== "" && fold(item.getAttribute("data-picker-item")).indexOf(needle) === -1;
         });
       });
     });
   }
 
+  // Tables wider than the screen scroll in their frame: the frame then takes the focus, so the keyboard can
+  // scroll it too, and is named after its section's heading.
+  function scrollables() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-wrap"), function (frame) {
+      var scrolls = frame.scrollWidth > frame.clientWidth + 1;
+      if (scrolls && !frame.hasAttribute("tabindex")) {
+        var section = frame.closest("section, article, .card");
+        var heading = section && section.querySelector("h1, h2, h3");
+        frame.setAttribute("tabindex", "0");
+        frame.setAttribute("role", "region");
+        frame.setAttribute("aria-label", (labels.table || "Table") + (heading ? ": " + heading.textContent.trim() : ""));
+      } else if (!scrolls && frame.getAttribute("tabindex") === "0") {
+        frame.removeAttribute("tabindex");
+        frame.removeAttribute("role");
+        frame.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function init() {
+    scrollables();
+    window.addEventListener("resize", scrollables);
     restore();
     pickers();
     var summary = document.querySelector(".error-summary");
