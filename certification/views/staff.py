@@ -103,7 +103,8 @@ def certificate_action(request, serial: str):
         context["refused"] = {"serial": certificate.serial, "field": field, "message": message}
         return render(request, "certification/staff_queue.html", context, status=status)
 
-    if action in CERTIFICATE_CONFIRM and request.POST.get("confirm") != "yes":
+    # a missing reason is said first (by the service); then the confirmation of what will happen
+    if action in CERTIFICATE_CONFIRM and request.POST.get("reason", "").strip() and request.POST.get("confirm") != "yes":
         return refused(_("Confirm the action: tick the box that says you understand what will happen."),
                        "confirm", 400)
     try:

@@ -187,6 +187,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=30)
 CONFLICT_COOLING_OFF_DAYS = env.int("CONFLICT_COOLING_OFF_DAYS", default=730)
+# Pages warn where findings are shown when the vulnerability database was last imported longer ago than this.
+VULNDB_STALE_DAYS = env.int("VULNDB_STALE_DAYS", default=7)
 BULK_STATUS_MAX_SERIALS = 10_000
 
 # E-mail: files under var/mail unless EMAIL_URL names a real server.
