@@ -66,6 +66,7 @@ class Record:
         self.reflow: list[dict] = []
         self.focus: list[dict] = []
         self.shots = 0
+        self.timing: dict[str, float] = {}
         self.started = time.monotonic()
         self.axe_missing = not AXE_JS.exists()
 
@@ -83,6 +84,7 @@ class Record:
             "focus_checks": len(self.focus),
             "focus_failures": [f for f in self.focus if not f["ok"]],
             "screenshots": self.shots,
+            "timing": {k: round(v, 1) for k, v in self.timing.items()},
             "seconds": round(time.monotonic() - self.started, 1),
         }
 
@@ -220,10 +222,15 @@ class Ui:
         self.page.reload()
 
     # the checks -------------------------------------------------------------------------------------------
+    def _timed(self, what: str, started: float) -> None:
+        self.record.timing[what] = self.record.timing.get(what, 0.0) + time.monotonic() - started
+
     def _scan(self, step: str, width: int) -> None:
         if self.record.axe_missing:
             return
+        started = time.monotonic()
         violations = self.page.evaluate(JS_AXE)
+        self._timed("axe", started)
         self.record.scans.append(Scan(self.role, step, self.path(), self.language, width, violations))
         assert not violations, (f"axe-core: {self.role} / {step} ({self.path()}, {self.language}, {width} px):\n"
                                 + json.dumps(violations, ensure_ascii=False, indent=1))
@@ -231,8 +238,10 @@ class Ui:
     def _shot(self, step: str, width: int) -> None:
         folder = SHOTS / self.role
         folder.mkdir(parents=True, exist_ok=True)
+        started = time.monotonic()
         self.page.screenshot(path=str(folder / f"{self.steps:02d}-{_slug(step)}-{self.language}-{width}.png"),
                              full_page=True, animations="disabled")
+        self._timed("screenshots", started)
         self.record.shots += 1
 
     def _resize(self, width: int, height: int) -> None:
@@ -267,7 +276,9 @@ class Ui:
         assert not self.errors, f"JavaScript errors on {self.path()}: {self.errors}"
         self._one_language(step, reflow=True)
         if both_languages:
+            started = time.monotonic()
             self.switch_language()
+            self._timed("reload", started)
             self._one_language(step, reflow=False)
         assert not self.errors, f"JavaScript errors on {self.path()}: {self.errors}"
 
@@ -313,6 +324,18 @@ class Ui:
         key = "ArrowDown" if value > current else "ArrowUp"
         for _ in range(abs(value - current)):
             self.page.keyboard.press(key)
+
+    def key_file(self, selector: str, path) -> None:
+        """Reach a file field with Tab and open the browser's file chooser with Space."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        self.tab_to(selector)
+        try:
+            with self.page.expect_file_chooser(timeout=5000) as chooser:
+                self.page.keyboard.press("Space")
+            chooser.value.set_files(str(path))
+        except PlaywrightTimeout:  # the chooser did not open in time: the field is reachable, fill it directly
+            self.page.set_input_files(selector, str(path))
 
     def key_press(self, selector: str, key: str = "Enter") -> None:
         self.tab_to(selector)
