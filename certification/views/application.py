@@ -59,6 +59,8 @@ CONFIRM_ACTIONS = {
                                 "window."),
     ApplicationAction.WITHDRAW: gettext_lazy("The application will be withdrawn for good; to be evaluated again, the "
                                   "vendor starts a new application."),
+    ApplicationAction.UPHOLD: gettext_lazy("The rejection will stand for good: the decision on an appeal is final and "
+                                "the vendor cannot appeal it again."),
 }
 
 
