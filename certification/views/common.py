@@ -86,10 +86,13 @@ def service_post(request, access, call, success: str, render_refusal):
 
 def too_long(request, *names: str) -> str:
     """A message when a free-text field of the POST is longer than the site accepts, else ""."""
+    from django.utils.formats import number_format
+
     from config.bounds import TEXT_MAX_LENGTH
 
     if any(len(request.POST.get(name, "")) > TEXT_MAX_LENGTH for name in names):
-        message = _("The text is too long: at most %(max)s characters.") % {"max": f"{TEXT_MAX_LENGTH:,}"}
+        message = _("The text is too long: at most %(max)s characters.") % {
+            "max": number_format(TEXT_MAX_LENGTH, force_grouping=True)}
         request.refused_message = message
         return message
     return ""

@@ -96,28 +96,35 @@ def _axe_version() -> str:
         return "?"
 
 
+_RECORDS: list[Record] = []
+
+
 @pytest.fixture(scope="session")
-def ui_record(request):
+def ui_record():
     record = Record()
+    _RECORDS.append(record)
     yield record
-    if not record.scans and not record.reflow:
-        return
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    summary = record.summary()
-    report = {"summary": summary, "scans": [s.__dict__ for s in record.scans], "reflow": record.reflow,
-              "focus": record.focus}
-    (SHOTS / "axe-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    line = (f"browser: {summary['pages']} pages x {len(summary['languages'])} languages x "
+    if record.scans or record.reflow:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        report = {"summary": record.summary(), "scans": [s.__dict__ for s in record.scans], "reflow": record.reflow,
+                  "focus": record.focus}
+        (SHOTS / "axe-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line at the end of the run: what the browser tests scanned and found."""
+    for record in _RECORDS:
+        if record.axe_missing:
+            terminalreporter.write_line(f"browser: axe-core is not installed ({AXE_JS} is missing; scripts/bootstrap "
+                                        "runs npm ci): pages were driven and photographed but not scanned")
+        summary = record.summary()
+        terminalreporter.write_line(
+            f"browser: {summary['pages']} pages x {len(summary['languages'])} languages x "
             f"{len(summary['widths'])} sizes = {summary['scans']} axe-core {summary['axe_core']} scans, "
             f"{summary['violations']} violations; {summary['reflow_checks']} reflow checks at {REFLOW} px, "
             f"{len(summary['reflow_failures'])} failures; {summary['focus_checks']} focus rings checked, "
-            f"{len(summary['focus_failures'])} below 3:1; {summary['screenshots']} screenshots in "
-            f"var/screenshots/ ({summary['seconds']} s)")
-    if terminal is not None:
-        terminal.write_line(line)
-    else:  # pragma: no cover
-        print(line)
+            f"{len(summary['focus_failures'])} below 3:1; {summary['screenshots']} screenshots in var/screenshots/ "
+            f"({summary['seconds']} s)")
 
 
 # The browser side ------------------------------------------------------------------------------------------

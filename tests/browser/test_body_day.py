@@ -12,7 +12,13 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 def test_evaluator_day(ui_for, tmp_path):
-    from certification.models import Application, CaseResult, Clarification, ConflictDeclaration, EvidenceFile
+    from certification.models import (
+        Application,
+        CaseResult,
+        Clarification,
+        ConflictDeclaration,
+        EvidenceFile,
+    )
     from certification.process.workbench import clarification_reply
 
     w = people()

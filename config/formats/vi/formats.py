@@ -11,3 +11,4 @@ MONTH_DAY_FORMAT = "d/m"
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "."
+NUMBER_GROUPING = 3
