@@ -4,7 +4,7 @@
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help install run stack test lint clean
+.PHONY: help install run stack test lint clean screenshots
 
 PYTHON      := .venv/bin/python
 MANAGE      := $(PYTHON) manage.py
@@ -18,6 +18,7 @@ help: ## Show this help
 	@echo "  make stack    gunicorn + Celery worker + Celery beat (needs DATABASE_URL, REDIS_URL)"
 	@echo "  make test     Set up and run the test suite (extra args: PYTEST_ARGS='-q -k foo')"
 	@echo "  make lint     ruff check"
+	@echo "  make screenshots  Run the browser journeys and refresh docs/screenshots/ from var/screenshots/"
 	@echo "  make clean    Remove var/ and .venv"
 
 install: ## Idempotent setup (system packages, .venv, requirements)
@@ -46,9 +47,15 @@ stack:
 	@scripts/bootstrap
 	@exec scripts/stack
 
+# pytest-playwright drives the browser from an event loop; pytest-django's ORM calls beside it need this.
+test: export DJANGO_ALLOW_ASYNC_UNSAFE = true
 test: install
 	$(MANAGE) compile_translations
 	scripts/test $(PYTEST_ARGS)
+
+screenshots: install
+	$(MANAGE) compile_translations
+	@scripts/screenshots
 
 lint:
 	.venv/bin/ruff check .

@@ -28,8 +28,10 @@ from config.errors import NotFoundError, PermissionDeniedError
 from registry.choices import RequirementMethod
 from registry.selectors import vendor_for_user
 
-# The vendor adds or replaces artifacts only before the evaluation starts.
-UPLOAD_STATES = frozenset({S.DRAFT, S.RETURNED})
+# The vendor adds, replaces or removes artifacts until the evaluation starts (a submitted application's
+# checks run again); during the evaluation a new version of a file is sent only as an answer to a question.
+UPLOAD_STATES = frozenset({S.DRAFT, S.RETURNED, S.SUBMITTED})
+ANSWER_FILE_STATES = frozenset({S.IN_EVALUATION})
 # The body asks the vendor questions while the application is open (not after a final outcome).
 ASK_STATES = frozenset({S.DRAFT, S.SUBMITTED, S.RETURNED, S.IN_EVALUATION, S.EVALUATED, S.APPEALED})
 # After a decision the vendor may see the breakdown the certifier decided on (and base an appeal on it).
@@ -108,6 +110,16 @@ class ApplicationAccess:
     @property
     def may_upload(self) -> bool:
         return self.is_vendor and self.status in UPLOAD_STATES
+
+    @property
+    def may_replace_artifacts(self) -> bool:
+        """Replace or remove an artifact: the vendor, until the evaluation starts."""
+        return self.may_upload
+
+    @property
+    def may_answer_with_file(self) -> bool:
+        """Send a new version of a file with an answer to a question, during the evaluation."""
+        return self.is_vendor and self.status in ANSWER_FILE_STATES
 
     @property
     def may_score(self) -> bool:

@@ -71,6 +71,10 @@ class ArtifactUploadForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
 
+class ArtifactReplaceForm(forms.Form):
+    file = forms.FileField(label=_("New version of the file"))
+
+
 class CaseResultForm(forms.Form):
     result = forms.ChoiceField(
         label=_("Result"), widget=forms.RadioSelect,

@@ -101,6 +101,18 @@ def _artifact_path(instance: "Artifact", filename: str) -> str:
     return f"artifacts/{instance.application_id}/{instance.sha256}"
 
 
+class CurrentArtifactManager(models.Manager):
+    """The artifacts in force: a replaced or removed one stays on record (Artifact.history) but no check,
+    guard, page or report reads it as part of the application any more."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(retired_at__isnull=True)
+
+
+class ArtifactHistoryManager(models.Manager):
+    """Every artifact ever uploaded, replaced and removed ones too: the record."""
+
+
 class Artifact(models.Model):
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="artifacts")
     kind = models.CharField(_("kind"), max_length=20, choices=ArtifactKind.choices)
@@ -113,8 +125,19 @@ class Artifact(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="artifacts_uploaded"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Replaced by a new version, or removed by the vendor: kept, with when and what replaced it.
+    retired_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="earlier_versions")
+    # Sent as part of an answer to a question from the certification body (during the evaluation).
+    clarification = models.ForeignKey("Clarification", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="artifacts")
+
+    objects = CurrentArtifactManager()
+    history = ArtifactHistoryManager()
 
     class Meta:
+        base_manager_name = "history"
         ordering = ["uploaded_at", "id"]
         verbose_name = _("artifact")
         verbose_name_plural = _("artifacts")
@@ -228,7 +251,11 @@ class CheckRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     executions = models.PositiveIntegerField(default=0)  # completed executions, to prove exactly-once
+    # Why it could not run, as a code pages translate (certification.checks.errors), and the reference
+    # under which the raw error went to the log; raw exception text is never stored where people read.
     error = models.TextField(blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    incident = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -268,6 +295,21 @@ class Advisory(models.Model):
 
     def __str__(self) -> str:
         return self.osv_id
+
+
+class AdvisoryImport(models.Model):
+    """One run of import_osv: when the local vulnerability database was last brought up to date."""
+
+    finished_at = models.DateTimeField(_("finished at"))
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        verbose_name = _("advisory import")
+        verbose_name_plural = _("advisory imports")
 
 
 class AdvisoryPackage(models.Model):

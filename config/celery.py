@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -31,3 +31,11 @@ class QuickReconnectConsumer(Consumer):
             return super().ensure_connected(conn)
         finally:
             del conn.ensure_connection
+
+
+@signals.task_prerun.connect
+def _replica_unpin(**kwargs) -> None:
+    """Each task starts reading from the replica (if any); its own writes pin the rest of it to the primary."""
+    from config.db_routers import replica_pin
+
+    replica_pin(False)

@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
-from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.http import require_safe
 
 from config.api.errors import _DRF_CODES, error_body
@@ -95,7 +94,9 @@ def csrf_failure(request, reason: str = ""):
         return api_error_response(request, 403, code="csrf_failed", message=_(
             "The request was refused because its CSRF token is missing or wrong. Reload the page and try "
             "again, or call the API with a token."))
-    return django_csrf_failure(request, reason=reason)
+    from config.submissions import csrf_failure_page
+
+    return csrf_failure_page(request, reason=reason)
 
 
 def too_many_requests(request, *, wait: int) -> HttpResponse:

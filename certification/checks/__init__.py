@@ -14,6 +14,12 @@ class CheckOutcome:
     result: str
     summary: str
     evidence: dict = field(default_factory=dict)
+    # Why it failed, as {"code", "params"} that pages translate (certification.checks.errors.FAILURE_REASONS).
+    reason: dict | None = None
+
+    def __post_init__(self):
+        if self.reason:
+            self.evidence = {**self.evidence, "reason": self.reason}
 
 
 CheckFn = Callable[[object], CheckOutcome]
@@ -31,7 +37,8 @@ def register(key: str):
 def check_execute(key: str, application) -> CheckOutcome:
     fn = CHECKS.get(key)
     if fn is None:
-        return CheckOutcome(R.ERROR, f"No automated check is registered under '{key}'.", {"check": key})
+        return CheckOutcome(R.ERROR, f"No automated check is registered under '{key}'.",
+                            {"check": key, "error": {"code": "unknown_check"}})
     # Evidence summaries are stored in English, the record's language; pages translate labels.
     with translation.override("en"):
         return fn(application)

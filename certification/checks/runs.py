@@ -9,7 +9,7 @@ letter and sweeper as an e-mail, and there is one place to watch.
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import actor_label
@@ -78,26 +78,37 @@ def check_run_execute(*, check_run_id: int, generation: int) -> str:
         run.status = CheckRunStatus.DONE
         run.finished_at = timezone.now()
         run.executions += 1
-        run.error = ""
-        run.save(update_fields=["status", "finished_at", "executions", "error"])
+        run.error, run.error_code, run.incident = "", "", ""
+        if outcome.result == R.ERROR:  # the check itself said it cannot run (an unknown check key)
+            run.error_code = (outcome.evidence.get("error") or {}).get("code", "crashed")
+        run.save(update_fields=["status", "finished_at", "executions", "error", "error_code", "incident"])
         audit_append(actor=None, action="check.complete", obj=run,
                      after={"result": case.result}, data={"application": run.application_id, "check": run.check_key})
     return outcome.result
 
 
-def check_run_fail(*, check_run_id: int, generation: int, error: str) -> None:
-    """Record that a check could not run after all retries; the case shows 'error'."""
+def check_run_fail(*, check_run_id: int, generation: int, error: str, code: str = "") -> None:
+    """Record that a check could not run after all retries; the case shows 'error'.
+
+    The raw `error` goes to the log under an incident reference; the run, the case and the audit entry keep
+    only a reason code and that reference (certification.checks.errors), which pages translate."""
+    from certification.checks.errors import error_log, error_message
+
     with transaction.atomic():
         run = CheckRun.objects.select_for_update().filter(pk=check_run_id).first()
         if run is None or run.generation != generation or run.status == CheckRunStatus.DONE:
             return
+        code, incident = error_log(raw=error, where=f"check run {run.pk} ({run.check_key})", code=code)
         run.status = CheckRunStatus.ERROR
-        run.error = error[:2000]
+        run.error_code, run.incident = code, incident
+        with translation.override("en"):  # the record's language, like check summaries
+            run.error = error_message(code, incident)
         run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        CaseResult.objects.filter(pk=run.case_id).update(result=R.ERROR, evidence={"error": error[:2000]},
-                                                          updated_at=timezone.now())
-        audit_append(actor=None, action="check.error", obj=run, data={"error": error[:500]})
+        run.save(update_fields=["status", "error", "error_code", "incident", "finished_at"])
+        CaseResult.objects.filter(pk=run.case_id).update(
+            result=R.ERROR, evidence={"error": {"code": code, "incident": incident}}, notes=run.error,
+            updated_at=timezone.now())
+        audit_append(actor=None, action="check.error", obj=run, data={"code": code, "incident": incident})
 
 
 def check_run_requeue(*, run: CheckRun) -> CheckRun:
@@ -107,7 +118,7 @@ def check_run_requeue(*, run: CheckRun) -> CheckRun:
     run.status = CheckRunStatus.QUEUED
     run.enqueued_at = timezone.now()
     run.started_at = run.finished_at = None
-    run.error = ""
+    run.error, run.error_code, run.incident = "", "", ""
     run.save()
     CaseResult.objects.filter(pk=run.case_id).update(result=R.PENDING, updated_at=timezone.now())
     return run

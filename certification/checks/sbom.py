@@ -28,14 +28,15 @@ from certification.vulndb.findings import (
 
 
 def _no_sbom() -> CheckOutcome:
-    return CheckOutcome(R.FAIL, _("No SBOM was uploaded."), {"documents": [], "reason": "no_sbom"})
+    return CheckOutcome(R.FAIL, _("No SBOM was uploaded."), {"documents": []}, reason={"code": "no_sbom"})
 
 
 def _parse_failed(parsed) -> CheckOutcome:
     first = parsed.errors[0]
     summary = _("The SBOM %(name)s could not be read: %(reason)s") % {"name": first["name"],
                                                                       "reason": first["reason"]}
-    return CheckOutcome(R.FAIL, summary, {"documents": parsed.documents, "errors": parsed.errors})
+    return CheckOutcome(R.FAIL, summary, {"documents": parsed.documents, "errors": parsed.errors},
+                        reason={"code": "sbom_unreadable", "params": {"name": first["name"], "problem": first["code"]}})
 
 
 @register("sbom.valid")
@@ -57,7 +58,7 @@ def sbom_valid(application) -> CheckOutcome:
         "warnings": [w for d in parsed.documents for w in d["warnings"]][:WARNINGS_MAX],
     }
     if stored == 0:
-        return CheckOutcome(R.FAIL, _("The SBOM lists no components."), evidence)
+        return CheckOutcome(R.FAIL, _("The SBOM lists no components."), evidence, reason={"code": "sbom_empty"})
     return CheckOutcome(R.PASS, _("The SBOM is valid and lists %(n)d components.") % {"n": stored}, evidence)
 
 
@@ -97,6 +98,7 @@ def sbom_vulnerabilities(application) -> CheckOutcome:
             _("%(n)d open vulnerabilities at or above the '%(threshold)s' threshold.")
             % {"n": len(failing), "threshold": threshold},
             evidence,
+            reason={"code": "vulnerabilities", "params": {"n": len(failing), "threshold": threshold}},
         )
     return CheckOutcome(
         R.PASS,

@@ -116,10 +116,17 @@ def application_progress(*, application: Application) -> list[dict]:
     return _progress((c.requirement.group, c.result) for c in _cases_ordered(application))
 
 
+def _error_text(code: str, incident: str) -> str:
+    """What a check that could not run says, in the caller's language (never the raw error: see the log)."""
+    from certification.checks.errors import error_message
+
+    return error_message(code, incident) if code else ""
+
+
 def _check_row(run, requirement_code: str) -> dict:
     return {"requirement_code": requirement_code, "check_key": run.check_key, "status": run.status,
             "attempts": run.attempts, "enqueued_at": run.enqueued_at, "started_at": run.started_at,
-            "finished_at": run.finished_at, "error": run.error}
+            "finished_at": run.finished_at, "error": _error_text(run.error_code, run.incident)}
 
 
 def application_checks(*, application: Application) -> list[dict]:
@@ -144,13 +151,14 @@ def application_live_state(*, user, pk) -> dict:
         CaseResult.objects.filter(application_id=pk).order_by("requirement__order", "requirement__code")
         .values("result", "updated_at", "requirement__code", "requirement__group", "check_run__check_key",
                 "check_run__status", "check_run__attempts", "check_run__enqueued_at", "check_run__started_at",
-                "check_run__finished_at", "check_run__error")
+                "check_run__finished_at", "check_run__error_code", "check_run__incident")
     )
     checks = [
         {"requirement_code": c["requirement__code"], "check_key": c["check_run__check_key"],
          "status": c["check_run__status"], "attempts": c["check_run__attempts"],
          "enqueued_at": c["check_run__enqueued_at"], "started_at": c["check_run__started_at"],
-         "finished_at": c["check_run__finished_at"], "error": c["check_run__error"]}
+         "finished_at": c["check_run__finished_at"],
+         "error": _error_text(c["check_run__error_code"], c["check_run__incident"])}
         for c in cases if c["check_run__check_key"] is not None
     ]
     return {
@@ -182,7 +190,7 @@ def case_get(*, application: Application, requirement_code: str) -> CaseResult:
 
 def artifact_get(*, application: Application, pk) -> Artifact:
     """An artifact of the application; whoever may see the application's details may read it."""
-    item = Artifact.objects.filter(pk=pk, application=application).first()
+    item = Artifact.history.filter(pk=pk, application=application).first()  # earlier versions stay downloadable
     if item is None:
         raise NotFoundError("Not found.")
     return item

@@ -7,7 +7,6 @@ the same transaction, with its side effects (notifications, check runs, the repo
 
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +27,7 @@ from certification.models import (
     CaseResultVersion,
     CheckRun,
 )
+from certification.process.artifacts import artifact_version_store
 from certification.process.notifications import _staff_notify_submission, _vendor_notify_transition
 from certification.process.uploads import ALLOWED_TYPES
 from certification.process.workbench import conflict_reason
@@ -160,7 +160,7 @@ def _cases_prepare(app: Application) -> list[CheckRun]:
             run.status = CheckRunStatus.QUEUED
             run.enqueued_at = now
             run.started_at = run.finished_at = None
-            run.error = ""
+            run.error, run.error_code, run.incident = "", "", ""
             run.save()
         runs.append(run)
     return runs
@@ -333,15 +333,9 @@ def artifact_upload(*, application: Application, actor, kind: str, file, declare
     with transaction.atomic():
         app = application_lock(application.pk)
         if not application_access(user=actor, application=app).may_upload:
-            raise TransitionNotAllowed(_("Artifacts can only be added while the application is a draft or returned."))
-        artifact = Artifact(application=app, kind=kind, original_name=upload.name, sha256=upload.sha256,
-                            size=upload.size, content_type=upload.content_type, uploaded_by=actor)
-        artifact.file.save(upload.sha256, File(file), save=False)
-        artifact.save()
-        audit_append(actor=actor, action="artifact.upload", obj=artifact,
-                     after={"application": app.pk, "kind": kind, "sha256": upload.sha256, "size": upload.size,
-                            "content_type": upload.content_type, "name": artifact.original_name})
-    return artifact
+            raise TransitionNotAllowed(_("Files can be added until the evaluation starts; during it, send them with "
+                                         "your answer to a question."))
+        return artifact_version_store(app=app, actor=actor, kind=kind, upload=upload, file=file, replaces=None)
 
 
 # Results ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from accounts.actors import actor_label
 from certification.access import application_access, may_declare_conflicts
 from certification.models import (
     Application,
+    Artifact,
     Clarification,
     ConflictDeclaration,
     EvidenceFile,
@@ -96,21 +97,44 @@ def clarification_ask(*, application: Application, actor, body: str, requirement
     return item
 
 
-def clarification_reply(*, parent, actor, body: str):
-    """The vendor or the certification body replies in a clarification thread."""
+def clarification_reply(*, parent, actor, body: str, file=None, target: str = ""):
+    """The vendor or the certification body replies in a clarification thread. The vendor may send a file
+    with the answer (a new version of one of its files, `target` "replace:<id>", or a new one, "add:<kind>"):
+    the old version stays on record and the checks that read it run again."""
+    from certification.process.artifacts import answer_file_prepare, artifact_version_store
+    from certification.process.services import application_lock
+
     app = parent.application
     access = application_access(user=actor, application=app).require_details()
     access.require(access.may_reply, _("Only the vendor, the assigned evaluators and staff reply to questions."))
     body = (body or "").strip()
     if not body:
         raise ApplicationError(_("Write the reply."), code="invalid", details={"body": ["required"]})
+    prepared = None
+    if file is not None:
+        access.require(access.is_vendor, _("Only the vendor's members send files with an answer."))
+        prepared = answer_file_prepare(application=app, actor=actor, target=target, file=file)
     root = parent.parent or parent
     with transaction.atomic():
+        if prepared is not None:
+            locked = application_lock(app.pk)
+            now = application_access(user=actor, application=locked)
+            if not (now.may_upload or now.may_answer_with_file):
+                raise TransitionNotAllowed(_("Files can no longer be sent for this application."))
         item = Clarification.objects.create(application=app, parent=root, requirement_code=root.requirement_code,
                                             author=actor, author_repr=actor_label(actor), body=body,
                                             from_vendor=access.is_vendor and not access.body_role)
-        audit_append(actor=actor, action="clarification.reply", obj=app, data={"clarification": item.pk,
-                                                                               "thread": root.pk})
+        data = {"clarification": item.pk, "thread": root.pk}
+        if prepared is not None:
+            kind, replaces, upload = prepared
+            if replaces is not None:
+                replaces = Artifact.objects.select_for_update().filter(pk=replaces.pk).first()
+                if replaces is None:
+                    raise NotFoundError(_("This file was already replaced or removed."), code="artifact_retired")
+            artifact = artifact_version_store(app=locked, actor=actor, kind=kind, upload=upload, file=file,
+                                              replaces=replaces, clarification=item)
+            data["artifact"] = artifact.pk
+        audit_append(actor=actor, action="clarification.reply", obj=app, data=data)
         _clarification_notify(item)
     return item
 

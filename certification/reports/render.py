@@ -37,7 +37,7 @@ from certification.models import (
 from certification.process.scoring import application_pass_outcome
 from certification.vulndb.findings import severity_at_or_above, vulnerability_threshold
 from registry.choices import ArtifactKind, Level, RequirementMethod
-from registry.documents import DATE_FORMAT, bilingual, document_context, pdf_render
+from registry.documents import DATE_FORMAT, bilingual, document_context
 from trust.canonical import canonical_json
 
 logger = logging.getLogger(__name__)
@@ -141,6 +141,38 @@ def _findings(application: Application) -> dict:
     }
 
 
+def _sbom_facts(application: Application, cases: list) -> dict:
+    """What the report can truly say about the SBOM: the documents uploaded (and whether they could be read),
+    the components recorded from them, and the vulnerability database they were matched against."""
+    from certification.vulndb.status import vulndb_status
+
+    evidence = {}
+    for case in cases:
+        key = case.requirement.check_key
+        if key in ("sbom.valid", "sbom.vulnerabilities") and isinstance(case.evidence, dict):
+            evidence[key] = case.evidence
+    parsed = {d.get("name"): d for d in evidence.get("sbom.valid", {}).get("documents", []) if isinstance(d, dict)}
+    failed = {e.get("name"): e.get("code", "") for e in evidence.get("sbom.valid", {}).get("errors", [])
+              if isinstance(e, dict)}
+    documents = []
+    for artifact in Artifact.objects.filter(application=application, kind=ArtifactKind.SBOM).order_by("uploaded_at", "id"):
+        doc = parsed.get(artifact.original_name, {})
+        documents.append({"name": artifact.original_name, "sha256": artifact.sha256,
+                          "format": doc.get("format", ""), "spec_version": doc.get("spec_version", ""),
+                          "components": doc.get("component_count", doc.get("components")),
+                          "unreadable": artifact.original_name in failed})
+    status = vulndb_status()
+    return {
+        "documents": documents,
+        "components": SbomComponent.objects.filter(application=application).count(),
+        "without_purl": evidence.get("sbom.vulnerabilities", {}).get("components_without_purl"),
+        "checked": "sbom.vulnerabilities" in evidence,
+        "vulndb": {"advisories": status["advisories"],
+                   "last_import": _local(status["last_import"]) if status["last_import"] else "",
+                   "stale": status["stale"], "stale_days": status["stale_days"]},
+    }
+
+
 def _outcome(application: Application) -> dict:
     outcome = application_pass_outcome(application=application)
     explain = {}
@@ -199,6 +231,7 @@ def evaluation_report_context(*, application: Application, generation: int, edit
             "finished_at": _local(run.finished_at) if run else "", "attempts": run.attempts if run else 0,
         })
     findings = _findings(app)
+    sbom = _sbom_facts(app, cases)
     outcome = _outcome(app)
     counts = {"total": len(cases), "pass": 0, "fail": 0, "not_applicable": 0, "open": 0}
     for c in cases:
@@ -245,6 +278,7 @@ def evaluation_report_context(*, application: Application, generation: int, edit
         "artifacts": [{"kind": _choice(ArtifactKind, a.kind), "name": a.original_name, "size": _size(a.size),
                        "sha256": a.sha256} for a in artifacts],
         "findings": findings,
+        "sbom": sbom,
         "generated_at": _local(generated_at, "%d/%m/%Y %H:%M:%S"),
         "generated_at_iso": timezone.localtime(generated_at).isoformat(timespec="seconds"),
         "time_zone": settings.TIME_ZONE,
@@ -257,7 +291,22 @@ def evaluation_report_render(*, application: Application, generation: int, editi
     """Render one copy of the bilingual evaluation report (A4 portrait, as many pages as it takes)."""
     context = evaluation_report_context(application=application, generation=generation, edition=edition,
                                         generated_at=generated_at)
-    return pdf_render(template="certification/evaluation_report_pdf.html", context=context)
+    return _pdf_ua_render(template="certification/evaluation_report_pdf.html", context=context)
+
+
+def _pdf_ua_render(*, template: str, context: dict) -> bytes:
+    """Render like registry.documents.pdf_render (offline, local fonts only), as a tagged PDF/UA-1 document
+    whose language is the template's <html lang> (Vietnamese, the first language of the bilingual text)."""
+    from django.template.loader import render_to_string
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from registry.documents import certificate_url_fetcher
+
+    with translation.override("vi"):
+        html = render_to_string(template, context)
+    document = HTML(string=html, url_fetcher=certificate_url_fetcher())
+    return document.write_pdf(font_config=FontConfiguration(), pdf_variant="pdf/ua-1", uncompressed_pdf=False)
 
 
 def evaluation_report_name(*, completed_at, edition: str) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,12 +76,12 @@ def sbom_parse(data: bytes, *, filename: str = "", max_bytes: int | None = None)
             "malformed", f"The SBOM{_named(filename)} is nested too deeply to be processed."
         ) from None
     except Exception as exc:  # third-party parsers raise anything on hostile input
-        logger.info("Unexpected error while parsing an SBOM", exc_info=True)
+        # the parser's own words stay in the log, under a reference the reader is given
+        incident = "SBOM-" + secrets.token_hex(4).upper()
+        logger.info("Unexpected error while parsing an SBOM [incident %s]", incident, exc_info=True)
         raise SbomError(
             "malformed",
-            _truncate(
-                f"The SBOM{_named(filename)} could not be parsed: {type(exc).__name__}: {exc}"
-            ),
+            f"The SBOM{_named(filename)} could not be parsed (reference {incident}).",
         ) from exc
 
 

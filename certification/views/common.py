@@ -78,6 +78,21 @@ def service_post(request, access, call, success: str, render_refusal):
         call(access.application)
     except ApplicationError as exc:
         messages.error(request, exc.message)
+        request.refused_message = exc.message  # shown again at the field the refused form sent
         return render_refusal(exc.status_code)
     messages.success(request, success)
     return redirect("certification:application_detail", pk=access.application.pk)
+
+
+def too_long(request, *names: str) -> str:
+    """A message when a free-text field of the POST is longer than the site accepts, else ""."""
+    from django.utils.formats import number_format
+
+    from config.bounds import TEXT_MAX_LENGTH
+
+    if any(len(request.POST.get(name, "")) > TEXT_MAX_LENGTH for name in names):
+        message = _("The text is too long: at most %(max)s characters.") % {
+            "max": number_format(TEXT_MAX_LENGTH, force_grouping=True)}
+        request.refused_message = message
+        return message
+    return ""

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
 from accounts.roles import user_has_role
+from accounts.templatetags.site import body_name
 from certification.choices import FINAL_RESULTS
 from certification.choices import ApplicationStatus as S
 from certification.choices import CaseResultValue as R
@@ -59,7 +60,7 @@ def _case_context(request, access, case, form=None, deviation_form=None) -> dict
         "evidence": _evidence_text(case),
         "versions": [{"version": v, "old_label": choice_label(R, v.old_result) if v.old_result else "",
                       "new_label": choice_label(R, v.new_result),
-                      "who": _("Certification body") if vendor_view and v.actor_id else v.actor_repr}
+                      "who": body_name() if vendor_view and v.actor_id else v.actor_repr}
                      for v in case.versions.order_by("-created_at", "-id")],
         "form": form or CaseResultForm(initial=initial),
         "can_score": access.may_score_case(case),

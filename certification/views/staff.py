@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.choices import Role
@@ -69,6 +70,7 @@ def _staff_context(request) -> dict:
         "attestations": list(MvnAttestation.objects.filter(status=ReviewStatus.PENDING)
                              .select_related("product__vendor").order_by("submitted_at", "pk")[:50]),
         "decision_form": ReviewDecisionForm(),
+        "certificate_confirm": CERTIFICATE_CONFIRM,
         **outbox_context(),
     }
 
@@ -78,6 +80,15 @@ def staff_queue(request):
     return render(request, "certification/staff_queue.html", _staff_context(request))
 
 
+# What a certificate action does, said before it is taken (the box must be ticked).
+CERTIFICATE_CONFIRM = {
+    "suspend": gettext_lazy("Suspend: the public registry and the verification page show the certificate as "
+                            "suspended at once, and it is not valid until it is reinstated."),
+    "revoke": gettext_lazy("Revoke: the certificate ends for good and cannot be reinstated; the product needs a "
+                           "new application to be certified again."),
+}
+
+
 @require_POST
 @role_required(Role.STAFF)
 def certificate_action(request, serial: str):
@@ -85,12 +96,22 @@ def certificate_action(request, serial: str):
     if certificate is None:
         raise Http404(_("Not found."))
     action = request.POST.get("action", "")
+
+    def refused(message, field: str, status: int):
+        messages.error(request, message)
+        context = _staff_context(request)
+        context["refused"] = {"serial": certificate.serial, "field": field, "message": message}
+        return render(request, "certification/staff_queue.html", context, status=status)
+
+    # a missing reason is said first (by the service); then the confirmation of what will happen
+    if action in CERTIFICATE_CONFIRM and request.POST.get("reason", "").strip() and request.POST.get("confirm") != "yes":
+        return refused(_("Confirm the action: tick the box that says you understand what will happen."),
+                       "confirm", 400)
     try:
         certificate = certificate_transition(certificate=certificate, action=action, actor=request.user,
                                              reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return render(request, "certification/staff_queue.html", _staff_context(request), status=exc.status_code)
+        return refused(exc.message, "reason" if exc.status_code == 400 else "", exc.status_code)
     messages.success(request, _("Certificate %(serial)s is now “%(status)s”.")
                      % {"serial": certificate.serial, "status": certificate.get_status_display()})
     return redirect(_safe_next(request, reverse("certification:staff_queue")))

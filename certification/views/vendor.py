@@ -1,12 +1,19 @@
 """The vendor's desk: dashboard, profile, products, versions and new applications."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from certification.choices import ApplicationStatus as S
 from certification.forms import (
     ApplicationCreateForm,
     MvnAttestationForm,
@@ -18,10 +25,12 @@ from certification.process.selectors import (
     application_list,
 )
 from certification.process.services import application_create
+from certification.process.workflow import questions_awaiting_vendor
 from certification.views.common import role_required
 from config.errors import ApplicationError
+from registry.choices import ArtifactKind
 from registry.forms import VendorProfileForm, form_errors_apply
-from registry.models import MvnAttestation, ProductVersion, Vendor
+from registry.models import Certificate, MvnAttestation, ProductVersion, Vendor
 from registry.selectors import product_visible_list, vendor_for_user
 from registry.services import (
     mvn_attestation_submit,
@@ -30,6 +39,7 @@ from registry.services import (
     vendor_change_request_create,
     vendor_update,
 )
+from registry.templatetags.registry_labels import choice_label
 
 # Vendor ----------------------------------------------------------------------------------------
 
@@ -39,18 +49,49 @@ def _vendor_context(request, *, product_form=None, version_form=None, applicatio
     products = product_visible_list(user=request.user).filter(vendor=vendor).prefetch_related("versions")
     versions = (ProductVersion.objects.filter(product__vendor=vendor).select_related("product")
                 .order_by("product__name", "-created_at"))
-    applications = (application_list(user=request.user).filter(vendor=vendor)
-                    .select_related("product_version__product", "scheme", "certificate"))
+    applications = list(application_list(user=request.user).filter(vendor=vendor)
+                        .select_related("product_version__product", "scheme", "certificate"))
+    rows = [{"app": app, "waiting": _waiting_reasons(app)} for app in applications]
     return {
         "vendor": vendor,
         "products": products,
-        "applications": applications,
+        "applications": rows,
+        "waiting": [row for row in rows if row["waiting"]],
+        # read now from the certificates themselves: a suspension shows here the moment staff record it
+        "certificates": list(Certificate.objects.filter(vendor=vendor)
+                             .select_related("product", "product_version", "scheme")
+                             .order_by("status", "-issued_at", "-pk")),
         "product_form": product_form or ProductForm(),
         "version_form": version_form or ProductVersionForm(products=products),
         "application_form": application_form or ApplicationCreateForm(versions=versions),
         "mvn_form": mvn_form or MvnAttestationForm(products=products),
         "attestations": list(MvnAttestation.objects.filter(product__vendor=vendor).select_related("product")[:50]),
     }
+
+
+def _waiting_reasons(app) -> list[str]:
+    """What an application waits for from the vendor: an answer to a question, a missing document, a
+    resubmission, an appeal decision to take. Reads what the list prefetched (no query per row)."""
+    reasons = []
+    questions = questions_awaiting_vendor(app)
+    if questions:
+        reasons.append(ngettext("%(n)d question to answer", "%(n)d questions to answer", len(questions))
+                       % {"n": len(questions)})
+    if app.status in (S.DRAFT, S.RETURNED):
+        present = {a.kind for a in app.artifacts.all()}
+        missing = [str(choice_label(ArtifactKind, k)) for k in app.scheme.documents_for(app.level) if k not in present]
+        if missing:
+            reasons.append(_("missing: %(kinds)s") % {"kinds": ", ".join(missing)})
+        else:
+            reasons.append(_("ready to submit") if app.status == S.DRAFT else _("returned: change and submit again"))
+    if app.status == S.REJECTED and app.decided_at and \
+            timezone.now() <= app.decided_at + timedelta(days=settings.APPEAL_WINDOW_DAYS) and \
+            not any(e.action == "appeal" for e in app.events.all()):
+        reasons.append(_("rejected: you may appeal until %(date)s")
+                       % {"date": date_format(timezone.localtime(app.decided_at
+                                                                 + timedelta(days=settings.APPEAL_WINDOW_DAYS)),
+                                              "SHORT_DATE_FORMAT")})
+    return reasons
 
 
 def _vendor_or_403(request):

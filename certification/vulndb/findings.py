@@ -90,8 +90,12 @@ def sbom_documents_parse(*, artifacts: list[Artifact]) -> ParsedDocuments:
             with artifact.file.open("rb") as fh:
                 data = fh.read(limit + 1)  # one byte past the limit lets the parser say "too large"
         except OSError as exc:
+            from certification.checks.errors import error_log
+
+            _code, incident = error_log(raw=repr(exc), where=f"reading SBOM artifact {artifact.pk}", code="storage")
             out.errors.append({"artifact": artifact.pk, "name": artifact.original_name, "code": "unreadable",
-                               "reason": f"The stored file cannot be read: {exc.strerror or exc}"})
+                               "reason": f"The stored file cannot be read (reference {incident}).",
+                               "incident": incident})
             continue
         try:
             parsed = sbom_parse(data, filename=artifact.original_name, max_bytes=limit)

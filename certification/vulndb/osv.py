@@ -438,6 +438,10 @@ def osv_import(paths: Iterable, *, batch_size: int = BATCH_SIZE, member_max: int
             _batch_write(batch, report)
             batch = {}
     _batch_write(batch, report)
+    from certification.models import AdvisoryImport
+
+    AdvisoryImport.objects.create(finished_at=timezone.now(), created=report.created, updated=report.updated,
+                                  unchanged=report.unchanged, skipped=len(report.skipped))
     if rematch and report.changed:
         with transaction.atomic():
             _rematch_enqueue()

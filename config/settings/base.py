@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # a form is sent once; one sent after the session ended is kept for after sign-in (config/submissions.py)
+    "config.submissions.SubmitOnceMiddleware",
+    "config.submissions.SessionExpiredMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # after authentication and messages: sends people who must use two factors to set them up first
@@ -88,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "accounts.context_processors.certification_body",
+                "config.submissions.restored_form",
             ],
         },
     },
@@ -170,6 +175,8 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Dates follow the page's language: 05/03/2026 in Vietnamese, 5 March 2026 in English (config/formats/).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 
@@ -210,6 +217,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 APPEAL_WINDOW_DAYS = env.int("APPEAL_WINDOW_DAYS", default=30)
 CONFLICT_COOLING_OFF_DAYS = env.int("CONFLICT_COOLING_OFF_DAYS", default=730)
+# Pages warn where findings are shown when the vulnerability database was last imported longer ago than this.
+VULNDB_STALE_DAYS = env.int("VULNDB_STALE_DAYS", default=7)
 BULK_STATUS_MAX_SERIALS = 10_000
 # Watchlists and webhooks (registry.watch, registry.webhooks).
 WATCHLIST_MAX_PER_USER = 50
@@ -234,7 +243,12 @@ if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend") or not env("
 else:
     vars().update(EMAIL_CONFIG)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # an SMTP server that hangs fails the attempt, it is retried
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cơ quan chứng nhận <no-reply@registry.local>")
+# The certification body's one name, in both languages: page header and titles, e-mails, PDFs.
+CERTIFICATION_BODY_NAME_VI = env("CERTIFICATION_BODY_NAME_VI",
+                                 default="Cơ quan chứng nhận sản phẩm an toàn thông tin mạng")
+CERTIFICATION_BODY_NAME_EN = env("CERTIFICATION_BODY_NAME_EN",
+                                 default="Network Information Security Product Certification Body")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=f"{CERTIFICATION_BODY_NAME_VI} <no-reply@registry.local>")
 STAFF_NOTIFICATION_EMAILS = env.list("STAFF_NOTIFICATION_EMAILS", default=[])
 # Where people write about their personal data (the privacy notice names it).
 PRIVACY_CONTACT_EMAIL = env("PRIVACY_CONTACT_EMAIL", default="privacy@registry.local")

@@ -8,7 +8,7 @@
   var url = section.getAttribute("data-live-url");
   var labels = JSON.parse(document.getElementById("check-status-labels").textContent);
   var notice = section.querySelector("[data-live-notice]");
-  var cssFor = { done: "pass", error: "error", queued: "pending", running: "pending" };
+  var cssFor = { done: "pass", error: "fail", queued: "pending", running: "pending" };
   var delay = 2000;
 
   function render(state) {

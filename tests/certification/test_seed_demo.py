@@ -171,3 +171,21 @@ def test_seed_demo_generated_files_are_what_they_claim(key):
     assert sniff(demo.pdf_bytes(lines=[spec["name_en"], "Hướng dẫn (bản thử)"])) == "application/pdf"
     installer = demo.installer_bytes(product=spec["name_en"], version=version)
     assert installer.startswith(b"\x7fELF") and sniff(installer) not in ("application/pdf", "application/json")
+
+
+def test_seed_demo_imports_real_advisories_and_shows_real_findings(seed, sbom_checks):
+    """With ../shared/data beside the project, the demo's vulnerability database holds the real OSV advisories
+    and the demo product with an old lodash has findings from them."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from certification.models import Advisory, AdvisoryImport, Finding
+
+    if not (Path(settings.BASE_DIR).parent / "shared" / "data" / "osv" / "ghsa").is_dir():
+        pytest.skip("../shared/data/osv is absent: the demo keeps its vulnerability database as it is")
+    out, _err = seed()
+    assert "OSV advisories from" in out
+    assert Advisory.objects.filter(osv_id="GHSA-35jh-r3h4-6jhm").exists() and AdvisoryImport.objects.exists()
+    lodash = Finding.objects.filter(component_name="lodash", version="4.17.15")
+    assert {f.osv_id for f in lodash} >= {"GHSA-35jh-r3h4-6jhm", "GHSA-p6mc-m468-83gw"}

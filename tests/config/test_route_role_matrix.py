@@ -124,6 +124,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "certification:application_action": {"GET": "all:405", "POST": "302* 400 404 400 400 404 400 400 404"},
     "certification:artifact_upload": {"GET": "all:405", "POST": "302* 400 404 403 403 404 403 403 404"},
     "certification:check_retry": {"GET": "all:405", "POST": "302* 403 404 403 409 404 403 409 404"},
+    # the world's application is in evaluation: replacing needs a file first (400), removing is refused (409)
+    "certification:artifact_replace": {"GET": "all:405", "POST": "302* 400 404 403 403 404 403 403 404"},
+    "certification:artifact_remove": {"GET": "all:405", "POST": "302* 409 404 403 403 404 403 403 404"},
     "certification:conflict_list": {"GET": "302* 403 403 200 200 200 403 403 403", "POST": "302* 403 403 400 400 400 403 403 403"},
     "certification:artifact_download": {"GET": "302* 200 404 302 200 404 200 200 404"},
     "certification:component_list": {"GET": "302* 200 404 302 200 404 200 200 404"},
@@ -247,6 +250,7 @@ PAGE_METHODS = {name: ["GET", "POST"] for name in [
     "certification:vendor_profile", "certification:vendor_change_request", "certification:mvn_attest",
     "certification:product_create", "certification:version_create", "certification:application_create",
     "certification:application_action", "certification:artifact_upload", "certification:check_retry",
+    "certification:artifact_replace", "certification:artifact_remove",
     "certification:conflict_list", "certification:independence_declare", "certification:clarification_ask",
     "certification:clarification_reply", "certification:clarification_close", "certification:case_deviation",
     "certification:evidence_attach", "certification:case_score", "certification:vendor_verify",

@@ -81,7 +81,10 @@ def test_replica_router_uses_the_primary_inside_a_transaction():
 def test_replica_pin_cookie_after_a_write(rf):
     from django.http import HttpResponse
 
+    from config.db_routers import replica_pin
+
     connections.databases["replica"] = {**connections.databases["default"]}
+    replica_pin(False)  # a write made earlier in this process, outside any request, pins what follows
     try:
         middleware = ReplicaPinMiddleware(lambda request: HttpResponse("ok"))
         assert "db_primary" in middleware(rf.post("/x/")).cookies
@@ -99,3 +102,13 @@ def test_celery_queues_per_kind_of_work(settings):
     assert routes["registry.tasks.webhook_delivery_attempt_task"]["queue"] == "webhooks"
     assert routes["registry.tasks.open_data_dump_task"]["queue"] == "exports"
     assert {q.name for q in settings.CELERY_TASK_QUEUES} >= {"celery", "checks", "documents", "webhooks", "exports"}
+
+
+def test_replica_each_task_starts_unpinned():
+    from celery import signals
+
+    from config.db_routers import replica_pin, replica_pinned
+
+    replica_pin(True)  # the previous task in this worker wrote
+    signals.task_prerun.send(sender=None, task_id="t", task=None, args=(), kwargs={})
+    assert not replica_pinned()

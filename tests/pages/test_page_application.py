@@ -165,10 +165,15 @@ def test_staff_queue_changes_certificate_status(client, staff, make_certificate)
     url = reverse("certification:certificate_action", args=[certificate.serial])
     response = client.post(url, {"action": "suspend", "reason": ""})
     assert response.status_code == 400 and "Thao tác này cần nêu lý do." in response.content.decode()
-    assert client.post(url, {"action": "suspend", "reason": "Lỗ hổng chưa vá"}).status_code == 302
+    # suspending says what will happen and needs the box ticked; unticked, nothing changes
+    response = client.post(url, {"action": "suspend", "reason": "Lỗ hổng chưa vá"})
+    assert response.status_code == 400 and 'value="Lỗ hổng chưa vá"' in response.content.decode()
+    certificate.refresh_from_db()
+    assert certificate.status == "active"
+    assert client.post(url, {"action": "suspend", "reason": "Lỗ hổng chưa vá", "confirm": "yes"}).status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == "suspended"
-    assert client.post(url, {"action": "suspend", "reason": "again"}).status_code == 409
+    assert client.post(url, {"action": "suspend", "reason": "again", "confirm": "yes"}).status_code == 409
     assert client.post(url, {"action": "reinstate"}).status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == "active"
@@ -242,14 +247,17 @@ def test_application_detail_marks_conflicted_evaluators_in_fixed_queries(client,
     with CaptureQueriesContext(connection) as few:
         html = client.get(url).content.decode()
 
-    def option(email):
-        return re.search(rf'<option value="{re.escape(email)}"[^>]*>[^<]*</option>', html).group(0)
+    def choice(email):  # one row of the picker: its checkbox and what it says
+        return re.search(rf'<label[^>]*data-picker-item="[^"]*{re.escape(email)}"[^>]*>.*?</label>', html,
+                         re.S).group(0)
 
-    assert "đã khai báo xung đột lợi ích" in option("evaluator2@lab.vn")
-    assert "xung đột" not in option("evaluator@lab.vn") and "xung đột" not in option("past@lab.vn")
+    # the conflicted evaluator is shown with the relation, and cannot be ticked
+    assert "Xung đột lợi ích" in choice("evaluator2@lab.vn") and " disabled" in choice("evaluator2@lab.vn")
+    assert "Xung đột" not in choice("evaluator@lab.vn") and "Xung đột" not in choice("past@lab.vn")
+    assert " disabled" not in choice("past@lab.vn")
     # More evaluators to choose from cost no more queries (no conflict lookup per evaluator).
     for n in range(8):
         UserFactory(role="evaluator", email=f"extra{n}@lab.vn")
     with django_assert_max_num_queries(len(few)):
         html = client.get(url).content.decode()
-    assert html.count('<option value="extra') == 8
+    assert html.count('name="evaluators" value="extra') == 8

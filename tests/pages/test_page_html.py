@@ -30,8 +30,9 @@ class PageAudit(HTMLParser):
         for name in ("src", "href", "action", "srcset", "poster", "data"):
             if attrs.get(name):
                 self.urls.append((tag, name, attrs[name]))
-        if tag == "script":
-            self.scripts += 1
+        if tag == "script" and not (attrs.get("src", "").startswith("/static/js/")
+                                    or attrs.get("type") == "application/json"):
+            self.scripts += 1  # inline code; our own script files only enhance pages that work without them
         self.handlers.extend(name for name in attrs if name.startswith("on"))
         if tag == "form":
             form = {"method": (attrs.get("method") or "get").lower(), "action": attrs.get("action"), "csrf": False}

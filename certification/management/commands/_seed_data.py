@@ -164,7 +164,7 @@ PRODUCTS = {
         description_en=("Endpoint detection and response: telemetry collection, behavioural detection, host "
                         "isolation and forensic investigation from one console."),
         versions=[("1.0", "2025-03-18")],
-        components=["openssl", "zlib", "maven:log4j-core", "own:pn-sentinel-agent"]),
+        components=["openssl", "zlib", "maven:log4j-core", "npm:lodash", "own:pn-sentinel-agent"]),
     "ts-vpn": dict(
         vendor="truongson", category="vpn", mvn=MVN_ALL,
         name="Trường Sơn SecureGate VPN", name_en="Truong Son SecureGate VPN",
@@ -294,6 +294,8 @@ LIBRARIES = {
                                "Apache-2.0"),
     # A deliberately old log4j in the rejected EDR: with OSV data imported it shows as a finding.
     "maven:log4j-core": ("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", "2.14.1", "Apache-2.0"),
+    # An old lodash, affected by real GitHub advisories in ../shared/data/osv: seed_demo imports them.
+    "npm:lodash": ("pkg:npm/lodash@4.17.15", "4.17.15", "MIT"),
     "golang:x-crypto": ("pkg:golang/golang.org/x/crypto@v0.35.0", "v0.35.0", "BSD-3-Clause"),
 }
 

@@ -12,6 +12,7 @@ work (check runs, notifications, certificate PDFs) happens as it does in product
 import datetime
 import logging
 from collections import Counter
+from pathlib import Path
 
 from dateutil.relativedelta import relativedelta
 from django.contrib.auth import get_user_model
@@ -59,6 +60,10 @@ from trust.services import audit_append
 
 from . import _seed_data as data
 
+# Real advisories (GitHub Advisory Database, Go vulnerability database) in ../shared/data/osv; the linter
+# test data and the schema beside them are not advisories.
+OSV_FOLDERS = ("ghsa", "go-vulndb")
+
 # The actions that lead from a draft to each status of a demo story.
 _TO_EVALUATED = [A.SUBMIT, A.ASSIGN, A.COMPLETE]
 PATHS: dict[str, list[str]] = {
@@ -102,6 +107,7 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError("\n".join([str(exc.message), *exc.details.get("errors", [])])) from exc
         self.created["schemes"] += sum(r.created for r in results)
+        self._advisories()
 
         self.users = self._accounts()
         self.staff = self.users["staff@demo.vn"]
@@ -115,6 +121,22 @@ class Command(BaseCommand):
                 # One story going wrong (e.g. someone changed it by hand) must not stop the others.
                 self._warn(f"{scenario['product']} {scenario['version']}: {exc.message} {exc.details or ''}")
         self._report()
+
+    def _advisories(self) -> None:
+        """Import the real OSV advisories kept beside the project (../shared/data/osv), when present, so a
+        demo product with a known-vulnerable component shows real findings. Idempotent like import_osv."""
+        from django.conf import settings
+
+        from certification.vulndb.osv import osv_import
+
+        root = Path(settings.BASE_DIR).parent / "shared" / "data" / "osv"
+        folders = [root / name for name in OSV_FOLDERS if (root / name).is_dir()]
+        if not folders:
+            self.stdout.write(f"No OSV advisories at {root}: the demo's vulnerability database stays as it is.")
+            return
+        report = osv_import(folders, rematch=True)
+        self.created["advisories"] += report.created
+        self.stdout.write(f"OSV advisories from {root}: {', '.join(report.lines()[:3])}.")
 
     # Accounts, vendors, products ------------------------------------------------------------------
 

@@ -78,7 +78,7 @@ def test_check_runs_sweep_reenqueues_stale_runs(submitted, commit):
     assert CheckRun.objects.get(pk=fresh.pk).status == CheckRunStatus.QUEUED
 
 
-def test_check_task_records_error_when_check_crashes(submitted, monkeypatch):
+def test_check_task_records_error_when_check_crashes(submitted, monkeypatch, caplog):
     def broken(application):
         raise ValueError("parser exploded")
 
@@ -87,7 +87,11 @@ def test_check_task_records_error_when_check_crashes(submitted, monkeypatch):
     CheckRun.objects.filter(pk=run.pk).update(status=CheckRunStatus.QUEUED, generation=run.generation + 1)
     check_run_execute_task.apply(args=[run.pk, run.generation + 1])
     run.refresh_from_db()
-    assert run.status == CheckRunStatus.ERROR and "parser exploded" in run.error
+    assert run.status == CheckRunStatus.ERROR and run.error_code == "crashed" and run.incident.startswith("CHK-")
+    # the raw text is in the log under the reference, never in what people read
+    assert "parser exploded" not in run.error and run.incident in run.error
+    assert "parser exploded" not in str(run.case.evidence) and "parser exploded" not in run.case.notes
+    assert any(run.incident in r.getMessage() and "parser exploded" in r.getMessage() for r in caplog.records)
     assert run.case.result == "error"
 
 
@@ -125,5 +129,6 @@ def test_check_run_crash_retries_through_the_outbox_then_records_the_error(with_
         message.refresh_from_db()
     assert message.status == "failed" and message.attempts == message.max_attempts == 5
     run.refresh_from_db()
-    assert run.status == CheckRunStatus.ERROR and "parser exploded" in run.error
+    assert run.status == CheckRunStatus.ERROR and run.error_code == "crashed"
+    assert "parser exploded" not in run.error and run.incident in run.error
     assert run.case.result == "error"

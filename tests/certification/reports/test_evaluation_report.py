@@ -211,3 +211,49 @@ def test_evaluation_report_download_page_view(completed, journey, rf, vendor_mem
     with pytest.raises(Http404):
         get(other_vendor_member)
     assert get(AnonymousUser()).status_code == 302  # to the login page
+
+
+def test_evaluation_report_is_tagged_pdf_ua_with_its_language(completed):
+    """PDF/UA-1: a structure tree, marked content and the document's language (Vietnamese first)."""
+    import io
+
+    import pypdf
+
+    pdf = _read(EvaluationReport.objects.get(application=completed, edition=ReportEdition.VENDOR))
+    root = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    assert root["/Lang"] == "vi" and "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
+    assert "pdfuaid" in root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
+
+
+def test_evaluation_report_states_the_sbom_facts_that_are_true(named_app, journey, evaluator, vendor_member,
+                                                                commit, tmp_path):
+    """An SBOM that lists components: the report names the file, its format and component count, says no
+    vulnerability was found among them, and says how big and how old the vulnerability database was."""
+    from certification.models import AdvisoryImport
+    from certification.process.services import artifact_upload
+    from tests.factories import upload
+
+    sbom = (b'{"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": ['
+            b'{"type": "library", "name": "zlib", "version": "1.3.1", "purl": "pkg:generic/zlib@1.3.1"},'
+            b'{"type": "library", "name": "left-pad", "version": "1.3.0", "purl": "pkg:npm/left-pad@1.3.0"}]}')
+    artifact_upload(application=named_app, actor=vendor_member, kind="sbom", file=upload("hai-van.cdx.json", sbom))
+    Advisory.objects.create(osv_id="GHSA-none-0001", modified=timezone.now())
+    AdvisoryImport.objects.create(finished_at=timezone.now() - timezone.timedelta(days=30), created=1)
+    app = journey(named_app, "in_evaluation")
+    sbom_valid = app.cases.get(requirement__check_key="sbom.valid") if app.cases.filter(
+        requirement__check_key="sbom.valid").exists() else None
+    context = evaluation_report_context(application=app, generation=1)
+    [document] = context["sbom"]["documents"]
+    assert document["name"] == "hai-van.cdx.json" and not document["unreadable"]
+    assert context["sbom"]["vulndb"]["advisories"] == 1 and context["sbom"]["vulndb"]["stale"]
+    if sbom_valid is not None:  # the test scheme may not run the SBOM checks: then nothing is claimed of them
+        assert document["format"] and context["sbom"]["components"] == 2
+    independence_declare(application=app, evaluator=evaluator)
+    for case in app.cases.select_related("requirement").exclude(requirement__method="automated"):
+        case_result_record(application=app, requirement_code=case.requirement.code, actor=evaluator,
+                           result="pass", notes="OK")
+    with commit():
+        application_transition(application=app, action="complete", actor=evaluator)
+    text = _pdftotext(_read(EvaluationReport.objects.get(application=app, edition=ReportEdition.BODY)), tmp_path)
+    assert "hai-van.cdx.json" in text and "1 cảnh báo" in text and "Older than 7 days" in text
+    assert "The vendor uploaded no SBOM" not in text
