@@ -92,6 +92,10 @@ class ApplicationCreateForm(forms.Form):
 
     def __init__(self, *args, versions=None, certificates=None, **kwargs):
         super().__init__(*args, prefix="application", **kwargs)
+        if self.is_bound and self.add_prefix("kind") not in self.data:
+            # a form that does not ask (an older page, a script) means a first certification
+            self.data = self.data.copy()
+            self.data[self.add_prefix("kind")] = ApplicationKind.CERTIFICATION
         if versions is not None:
             self.fields["product_version"].queryset = versions
         if certificates is not None:
