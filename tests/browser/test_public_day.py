@@ -60,7 +60,7 @@ def test_public_pages(ui_for):
     w.vendor.refresh_from_db()
     drive(application(w, name="Cổng VPN Sao Mai", version="2.0", category="vpn"), w, "submitted")
     open_data_dump_create()
-    ui = ui_for("public")
+    ui = ui_for("public-pages")
     for name, path in PUBLIC_PAGES.items():
         ui.go(path(w, certified.certificate) if callable(path) else path)
         ui.check(name)
