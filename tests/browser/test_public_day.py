@@ -104,10 +104,13 @@ def test_public_day(ui_for, tmp_path):
                 description_vi="Cổng VPN cho doanh nghiệp.", description_en="VPN gateway.")
 
     ui = ui_for("public")
-    # search, with the diacritics and as typed on a phone without them: the same two firewalls
+    # search, with the diacritics and as typed on a phone without them: the same two firewalls (the first
+    # by keyboard alone, with a visible focus ring on the way)
     ui.go("/")
-    ui.page.fill("#id_q", "tường lửa")
-    ui.submit("form[role=search] button[type=submit]")
+    ui.focus_ring("registry home")
+    ui.key_fill("#id_q", "tường lửa")
+    with ui.page.expect_navigation():
+        ui.page.keyboard.press("Enter")
     assert sorted(_rows(ui)) == ["Tường lửa Sao Vàng", "Tường lửa ứng dụng web Hạ Long"]
     ui.check("search in Vietnamese")
     ui.page.fill("#id_q", "tuong lua")
@@ -210,6 +213,7 @@ def test_procurement_day(ui_for, settings):
     # the bulk check: a pasted list in any case, with or without dashes, one unknown
     ui.go("/verify/bulk/")
     ui.check("bulk status check")
+    ui.focus_ring("bulk status check")
     ui.page.fill("textarea[name=serials]", pasted)
     ui.submit("button[name=format][value=html]")
     table = ui.page.locator("section[aria-labelledby=results-heading] table").inner_text()
