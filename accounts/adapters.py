@@ -33,3 +33,13 @@ class AccountAdapter(DefaultAccountAdapter):
 class MfaAdapter(DefaultMFAAdapter):
     def get_totp_label(self, user) -> str:
         return user.email
+
+    def encrypt(self, text: str) -> str:
+        from accounts.secrets import secret_encrypt
+
+        return secret_encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        from accounts.secrets import secret_decrypt
+
+        return secret_decrypt(encrypted_text)

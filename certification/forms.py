@@ -1,12 +1,19 @@
 """Forms of the work pages. They parse and label input only; every rule lives in the services."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from certification.choices import EVALUATOR_RESULTS, CaseResultValue, ConflictRelation
+from certification.choices import (
+    EVALUATOR_RESULTS,
+    ApplicationKind,
+    CaseResultValue,
+    ConflictRelation,
+)
 from config.bounds import TEXT_MAX_LENGTH, BoundedDateField
 from registry.choices import ArtifactKind, CertificateStatus, Level
-from registry.models import Product, ProductVersion, Scheme, Vendor
+from registry.models import Certificate, Product, ProductVersion, Scheme, Vendor
 
 
 class ProductForm(forms.ModelForm):
@@ -55,15 +62,59 @@ class SchemeChoiceField(forms.ModelChoiceField):
         return f"{obj.code} v{obj.version} · {name}"
 
 
+class CertificateChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Certificate) -> str:
+        return f"{obj.serial} · {obj.product.name} · {obj.get_status_display()}"
+
+
 class ApplicationCreateForm(forms.Form):
+    """A first certification, the renewal of a certificate, or a new version joining one (maintenance).
+
+    Shape only: whether the certificate may be renewed or maintained with this version, scheme and level,
+    and what a maintenance application must say, is decided by the service (`application_create`)."""
+
+    kind = forms.ChoiceField(label=_("What the application is for"), choices=ApplicationKind.choices,
+                             initial=ApplicationKind.CERTIFICATION, widget=forms.RadioSelect)
+    certificate = CertificateChoiceField(
+        label=_("Certificate"), required=False, queryset=Certificate.objects.none(), to_field_name="serial",
+        help_text=_("For a renewal or a new version: the certificate it continues."))
     product_version = VersionChoiceField(label=_("Product version"), queryset=ProductVersion.objects.none())
     scheme = SchemeChoiceField(label=_("Scheme"), queryset=Scheme.objects.filter(is_current=True).order_by("code"))
     level = forms.ChoiceField(label=_("Assurance level"), choices=Level.choices)
+    impact_analysis = forms.CharField(
+        label=_("Impact analysis (new version only)"), required=False, max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What changed in this version and which security functions it affects."))
+    affected_requirements = forms.CharField(
+        label=_("Affected requirements (new version only)"), required=False, max_length=2000,
+        help_text=_("Requirement codes separated by commas or spaces; they are evaluated again, with every "
+                    "automated check."))
 
-    def __init__(self, *args, versions=None, **kwargs):
+    def __init__(self, *args, versions=None, certificates=None, **kwargs):
         super().__init__(*args, prefix="application", **kwargs)
         if versions is not None:
             self.fields["product_version"].queryset = versions
+        if certificates is not None:
+            self.fields["certificate"].queryset = certificates
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind", ApplicationKind.CERTIFICATION) != ApplicationKind.CERTIFICATION and not data.get(
+                "certificate"):
+            self.add_error("certificate", _("Choose the certificate this application continues."))
+        return data
+
+    def service_arguments(self) -> dict:
+        """The keyword arguments of `application_create` for what was chosen."""
+        data = self.cleaned_data
+        arguments = {"product_version": data["product_version"], "scheme": data["scheme"], "level": data["level"]}
+        if data["kind"] == ApplicationKind.RENEWAL:
+            arguments["renewal_of"] = data["certificate"]
+        elif data["kind"] == ApplicationKind.MAINTENANCE:
+            arguments.update(maintenance_of=data["certificate"], impact_analysis=data["impact_analysis"],
+                             affected_requirements=[c for c in re.split(r"[\s,;]+", data["affected_requirements"])
+                                                    if c])
+        return arguments
 
 
 class ArtifactUploadForm(forms.Form):

@@ -1,9 +1,12 @@
 """Admin for staff. Status and published records change only through services, so those fields are
 read-only here; events are evidence and cannot be added, edited or deleted."""
 
+from contextvars import ContextVar
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +31,7 @@ from registry.services import (
     VENDOR_FIELDS,
     user_admin_update,
     user_create,
+    user_password_set_by_staff,
     user_roles_set,
     vendor_create,
     vendor_update,
@@ -198,8 +202,22 @@ User = get_user_model()
 admin.site.unregister(Group)  # roles are defined in code (accounts.roles) and assigned per user, audited
 
 
+# The administrator whose request is being handled: the password form only has the account it changes.
+_password_actor: ContextVar = ContextVar("registry_admin_password_actor", default=None)
+
+
+class StaffPasswordForm(AdminPasswordChangeForm):
+    """The admin's "change password" form, saved through the audited service."""
+
+    def save(self, commit=True):
+        usable = self.cleaned_data.get("set_usable_password", True)
+        return user_password_set_by_staff(user=self.user, actor=_password_actor.get(),
+                                          password=self.cleaned_data["password1"] if usable else None)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    change_password_form = StaffPasswordForm
     ordering = ["email"]
     list_display = ["email", "full_name", "preferred_language", "is_active", "is_staff", "last_login"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups", "preferred_language"]
@@ -229,6 +247,13 @@ class UserAdmin(DjangoUserAdmin):
                                data={"source": "admin"})
             obj.pk = user.pk
             obj._state.adding = False
+
+    def user_change_password(self, request, id, form_url=""):
+        token = _password_actor.set(request.user)
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
 
     def save_related(self, request, form, formsets, change):
         roles = [g.name for g in form.cleaned_data.get("groups", [])]

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.actors import actor_label
-from accounts.choices import Role
+from accounts.choices import Role, TokenRevocation
 from accounts.roles import user_has_role, user_role_add
 from config.errors import (
     ApplicationError,
@@ -494,6 +494,30 @@ def user_admin_update(*, user, actor, **fields):
         after = {f: getattr(current, f) for f in USER_ADMIN_FIELDS}
         if after != before:
             audit_append(actor=actor, action="user.update", obj=current, before=before, after=after)
+    return current
+
+
+def user_password_set_by_staff(*, user, password: str | None, actor):
+    """An administrator sets another account's password (or, with None, turns password sign-in off).
+
+    Audited (never the password itself); the new password ends every API token made under the old one
+    (the password validator hook does it for a new password, and here for a disabled one)."""
+    from registry.account_services import user_api_tokens_revoke
+
+    if not getattr(actor, "is_superuser", False) and not user_has_role(actor, Role.STAFF):
+        raise PermissionDeniedError(_("Only the certification body's administrators edit accounts."))
+    user_model = get_user_model()
+    with transaction.atomic():
+        current = user_model.objects.select_for_update().get(pk=user.pk)
+        if password is None:
+            current.set_unusable_password()
+            current.save(update_fields=["password"])
+            user_api_tokens_revoke(user=current, actor=actor, reason=TokenRevocation.PASSWORD_CHANGED)
+        else:
+            current.set_password(password)
+            current.save(update_fields=["password"])
+        audit_append(actor=actor, action="user.password_set_by_staff", obj=current,
+                     data={"password_sign_in": password is not None})
     return current
 
 

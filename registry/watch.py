@@ -40,7 +40,13 @@ from registry.models import (
     WebhookDelivery,
 )
 from registry.search import serial_key, serial_key_expression
-from registry.webhooks import WebhookRefused, webhook_post, webhook_secret_new, webhook_target
+from registry.webhooks import (
+    WebhookRefused,
+    webhook_failure_text,
+    webhook_post,
+    webhook_secret_new,
+    webhook_target,
+)
 from trust.emails import email_enqueue
 from trust.services import audit_append
 
@@ -386,7 +392,7 @@ def _failure_count(watchlist_id: int, error: str) -> bool:
     if watchlist.webhook_disabled_at is not None or watchlist.webhook_failures < limit:
         return False
     reason = str(_("%(count)s failed attempts in a row; the last: %(error)s")
-                 % {"count": watchlist.webhook_failures, "error": error[:300]})
+                 % {"count": watchlist.webhook_failures, "error": webhook_failure_text(error)[:300]})
     watchlist.webhook_disabled_at, watchlist.webhook_disabled_reason = timezone.now(), reason
     watchlist.save(update_fields=["webhook_disabled_at", "webhook_disabled_reason"])
     WebhookDelivery.objects.filter(watchlist_id=watchlist_id, status=DeliveryStatus.PENDING).update(

@@ -15,6 +15,7 @@
 import hashlib
 import hmac
 import ipaddress
+import logging
 import secrets
 import socket
 import ssl
@@ -27,6 +28,34 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# Why a request to an endpoint failed, stored as a code and shown in the reader's language; the exception
+# itself goes to the log (with the event id), never to a page or an e-mail.
+FAILURE_TEXT = {
+    "timeout": _("The endpoint did not answer in time."),
+    "connect": _("The endpoint could not be reached (the connection failed)."),
+    "tls": _("The endpoint's TLS certificate could not be verified."),
+    "request": _("The request could not be sent."),
+}
+
+
+def webhook_failure_text(error: str) -> str:
+    """The reader's words for a stored failure: a code above, or a message of ours (a refused address)."""
+    return str(FAILURE_TEXT.get(error, error))
+
+
+def _failure_code(exc: Exception) -> str:
+    if isinstance(exc, urllib3.exceptions.SSLError | ssl.SSLError):
+        return "tls"
+    if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):
+        return "connect"
+    if isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
+        return "timeout"
+    if isinstance(exc, OSError):
+        return "connect"
+    return "request"
 
 SIGNATURE_HEADER = "X-Registry-Signature"
 EVENT_ID_HEADER = "X-Registry-Event-Id"
@@ -162,7 +191,9 @@ def webhook_post(*, url: str, secret: str, event_id: str, body: bytes, timeout: 
             finally:
                 response.release_conn()
     except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
-        return done(False, None, f"{type(exc).__name__}: {exc}")
+        code = _failure_code(exc)
+        logger.warning("webhook event %s to %s failed (%s): %r", event_id, target.host, code, exc)
+        return done(False, None, code)
     status = response.status
     if 200 <= status < 300:
         return done(True, status, "")

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.choices import Role
+from certification.choices import ApplicationKind
 from certification.choices import ApplicationStatus as S
 from certification.forms import (
     ApplicationCreateForm,
@@ -28,9 +29,9 @@ from certification.process.services import application_create
 from certification.process.workflow import questions_awaiting_vendor
 from certification.views.common import role_required
 from config.errors import ApplicationError
-from registry.choices import ArtifactKind
+from registry.choices import ArtifactKind, CertificateStatus
 from registry.forms import VendorProfileForm, form_errors_apply
-from registry.models import Certificate, MvnAttestation, ProductVersion, Vendor
+from registry.models import Certificate, MvnAttestation, ProductVersion, Scheme, Vendor
 from registry.selectors import product_visible_list, vendor_for_user
 from registry.services import (
     mvn_attestation_submit,
@@ -223,24 +224,45 @@ def version_create_view(request):
 def application_create_view(request):
     vendor = _vendor_or_403(request)
     versions = ProductVersion.objects.filter(product__vendor=vendor).select_related("product")
+    certificates = (Certificate.objects.filter(vendor=vendor, status__in=[CertificateStatus.ACTIVE,
+                                                                          CertificateStatus.EXPIRED])
+                    .select_related("product").order_by("serial"))
     if request.method != "POST":
-        initial = {}
-        if request.GET.get("version"):
-            initial["product_version"] = request.GET["version"]
-        form = ApplicationCreateForm(versions=versions, initial=initial)
+        form = ApplicationCreateForm(versions=versions, certificates=certificates,
+                                     initial=_application_initial(request, versions, certificates))
         return render(request, "certification/application_form.html", {"form": form})
-    form = ApplicationCreateForm(request.POST, versions=versions)
+    form = ApplicationCreateForm(request.POST, versions=versions, certificates=certificates)
     status = 400
     if form.is_valid():
         try:
-            app = application_create(actor=request.user, **form.cleaned_data)
+            app = application_create(actor=request.user, **form.service_arguments())
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            if exc.details:
+                form_errors_apply(form, exc.details, aliases={"renewal_of": "certificate",
+                                                              "maintenance_of": "certificate"})
+            form.add_error(None, str(exc.message))
             status = exc.status_code
         else:
             messages.success(request, _("Application #%(id)s created as a draft. Upload the documents, then submit it.")
                              % {"id": app.pk})
             return redirect("certification:application_detail", pk=app.pk)
     return render(request, "certification/application_form.html", {"form": form}, status=status)
+
+
+def _application_initial(request, versions, certificates) -> dict:
+    """Filled in from the dashboard's links: a version to certify, or a certificate to renew or extend."""
+    initial = {}
+    if request.GET.get("version", "").isdigit():
+        initial["product_version"] = request.GET["version"]
+    kind = request.GET.get("kind", "")
+    certificate = certificates.filter(serial=request.GET.get("certificate", "")[:64]).select_related(
+        "scheme").first() if kind in (ApplicationKind.RENEWAL, ApplicationKind.MAINTENANCE) else None
+    if certificate is not None:
+        current = Scheme.objects.filter(code=certificate.scheme.code, is_current=True).first()
+        initial.update(kind=kind, certificate=certificate.serial, level=certificate.level,
+                       scheme=current.pk if current else None)
+        if kind == ApplicationKind.RENEWAL:
+            initial["product_version"] = certificate.product_version_id
+    return initial
 
 

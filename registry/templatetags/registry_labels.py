@@ -29,3 +29,10 @@ def certificate_status_label(code):
 @register.filter
 def certificate_action_label(code):
     return choice_label(CertificateAction, code)
+
+
+@register.filter
+def webhook_error(error):
+    from registry.webhooks import webhook_failure_text
+
+    return webhook_failure_text(error or "")

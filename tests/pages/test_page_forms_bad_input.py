@@ -131,3 +131,21 @@ def test_forms_bad_input_csrf_refused_page_keeps_the_form(vendor_member):
     html = response.content.decode()
     assert response.status_code == 403 and "Không gửi được biểu mẫu" in html and f'href="{page}"' in html
     assert csrf_client.session[STASH]["data"]["product-name"] == ["Tường lửa Lam Sơn"]
+
+
+@pytest.mark.parametrize("route, data, model", [
+    ("registry:watchlist_list", {"name": "Hợp đồng", "email": "on"}, "registry.Watchlist"),
+    ("registry:api_tokens", {"name": "Hệ thống mua sắm", "lifetime_days": "90"}, "accounts.ApiToken"),
+])
+def test_forms_bad_input_account_forms_sent_twice_save_once(client, procurement, route, data, model):
+    from django.apps import apps
+
+    counted = apps.get_model(model).objects
+    client.force_login(procurement)
+    url = reverse(route)
+    token = _token(client.get(url).content.decode(), url)
+    first = client.post(url, {**data, FIELD: token})
+    assert first.status_code in (200, 302), first.content[:500]
+    assert counted.count() == 1
+    second = client.post(url, {**data, FIELD: token}, HTTP_REFERER="http://testserver" + url)
+    assert second.status_code == 303 and counted.count() == 1

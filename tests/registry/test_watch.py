@@ -239,3 +239,33 @@ def test_watchlist_refuses_unknown_serials_and_ids_and_is_audited(scheme, procur
     watchlist, _ = watchlist_update(watchlist=watchlist, actor=procurement, name="y")
     assert list(AuditEntry.objects.filter(object_type="registry.watchlist").values_list("action", flat=True)) == [
         "watchlist.create", "watchlist.update"]
+
+
+def test_webhook_connection_failure_is_shown_in_words_never_as_the_exception(
+        scheme, procurement, receiver, commit, staff, client, caplog):
+    import socket as socket_module
+
+    from django.conf import settings
+    from django.utils import translation
+
+    from registry.webhooks import webhook_failure_text
+
+    with socket_module.socket() as probe:  # a local port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    _product, certificate = certify(scheme=scheme, name="Cổng đóng")
+    with commit():
+        watchlist, _ = watchlist_create(owner=procurement, name="Đóng", serials=[certificate.serial],
+                                        webhook_url=f"http://127.0.0.1:{closed_port}/hook")
+    with commit():
+        certificate_transition(certificate=certificate, action="suspend", actor=staff, reason="Lỗ hổng")
+    delivery = WebhookDelivery.objects.get(watchlist=watchlist)
+    assert delivery.last_error == "connect" and delivery.attempt_log.get().error == "connect"
+    assert any("Connection refused" in r.getMessage() or "Errno" in r.getMessage() for r in caplog.records)
+    client.force_login(procurement)
+    for language in ("vi", "en"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = client.get(f"/watchlists/{watchlist.pk}/").content.decode()
+        with translation.override(language):
+            assert webhook_failure_text("connect") in html
+        assert "Errno" not in html and "NewConnectionError" not in html and "ConnectionRefused" not in html
