@@ -89,11 +89,21 @@ def attestation_get(*, pk) -> StatusAttestation:
 
 def attestation_pdf(*, attestation: StatusAttestation) -> bytes:
     """The attestation as a bilingual PDF: summary, every row, the signature and where to check it."""
-    from registry.documents import certificate_fonts, pdf_render, qr_svg
+    from django.utils.safestring import mark_safe
+
+    from registry.choices import CertificateStatus
+    from registry.documents import bilingual, certificate_fonts, pdf_render, qr_svg
 
     document = attestation.document
+    labels = {**{status: bilingual(label) for status, label in CertificateStatus.choices},
+              "not_found": bilingual(_("Not found"))}
+    summary = [{"status": status, "label": labels.get(status, {"vi": status, "en": status}), "count": count}
+               for status, count in document["summary"].items()]
     return pdf_render(template="registry/attestation_pdf.html", context={
         "doc": document, "results": document["results"][:PDF_ROWS_MAX], "fonts": certificate_fonts(),
-        "qr": qr_svg(document["url"]), "sha256": attestation.sha256, "signature": document.get("signature") or {},
+        "summary": summary,
+        # segno's own markup around the attestation's URL, which the registry made (no user data)
+        "qr": mark_safe(qr_svg(document["url"])),
+        "sha256": attestation.sha256, "signature": document.get("signature") or {},
         "checked_at": timezone.localtime(attestation.checked_at).strftime("%d/%m/%Y %H:%M:%S"),
     })

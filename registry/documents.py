@@ -187,14 +187,17 @@ def certificate_url_fetch(url: str, *, base, response_cls):
 
 
 def pdf_render(*, template: str, context: dict) -> bytes:
-    """Render a bilingual PDF template offline (Vietnamese catalog active, local fonts only)."""
+    """Render a bilingual PDF template offline (Vietnamese catalog active, local fonts only) as a tagged
+    PDF/UA-1 document (structure tree, marked content, metadata) whose language is the template's <html lang>
+    (Vietnamese, the first language of the bilingual text). Every PDF the registry issues comes from here:
+    the certificate, the status attestation and the evaluation report."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     with translation.override("vi"):
         html = render_to_string(template, context)
     document = HTML(string=html, url_fetcher=certificate_url_fetcher())
-    return document.write_pdf(font_config=FontConfiguration(), uncompressed_pdf=False)
+    return document.write_pdf(font_config=FontConfiguration(), pdf_variant="pdf/ua-1", uncompressed_pdf=False)
 
 
 def certificate_pdf_render(*, certificate: Certificate, signed=None) -> bytes:

@@ -189,7 +189,7 @@ class WatchlistForm(forms.Form):
     vendors = forms.CharField(label=_("Vendors"), required=False,
                               help_text=_("Vendor numbers or page addresses, e.g. /vendors/3/"))
     email = forms.BooleanField(label=_("E-mail me on every status change"), required=False, initial=True)
-    webhook_url = forms.CharField(label=_("Webhook URL (optional)"), required=False, max_length=500,
+    webhook_url = forms.CharField(label=_("Webhook URL"), required=False, max_length=500,
                                   help_text=_("https:// on a public address; deliveries are signed (see below)."))
 
     def service_kwargs(self) -> dict:

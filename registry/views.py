@@ -23,6 +23,7 @@ from config.throttling import throttle_page
 from registry.attestations import attestation_create, attestation_get, attestation_pdf
 from registry.caching import public_cached, public_page
 from registry.choices import Category, CertificateStatus, Level, Province
+from registry.documents import certificate_verify_url
 from registry.exports import OPEN_DATA_LICENCE, open_data_latest
 from registry.feeds import (
     CategoryCertificateFeed,
@@ -133,6 +134,7 @@ def product_list(request):
         "query_truncated": bool(parsed and parsed.truncated),
         "export_query": export_query.urlencode(),
         "filtered": any(request.GET.get(k) for k in ("q", "vendor", *ProductFilterSet.FACETS)),
+        "facet_filtered": any(request.GET.get(k) for k in ("vendor", *ProductFilterSet.FACETS)),
     }
     return render(request, "registry/product_list.html", context, status=400 if filterset.errors else 200)
 
@@ -197,6 +199,7 @@ def certificate_verify(request, serial: str):
         "versions": covered_versions(certificate),
         "proofs": certificate_proof_links(certificate=certificate, absolute=False),
         "checked_at": _moment(timezone.now()),
+        "verify_url": certificate_verify_url(certificate.serial),  # the address a printout names
     })
     return _status_cached(response, private=request.user.is_authenticated)
 

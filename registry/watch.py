@@ -40,7 +40,13 @@ from registry.models import (
     WebhookDelivery,
 )
 from registry.search import serial_key, serial_key_expression
-from registry.webhooks import webhook_failure_text, webhook_post, webhook_secret_new, webhook_target
+from registry.webhooks import (
+    WebhookRefused,
+    webhook_failure_text,
+    webhook_post,
+    webhook_secret_new,
+    webhook_target,
+)
 from trust.emails import email_enqueue
 from trust.services import audit_append
 
@@ -113,7 +119,11 @@ def _ids_clean(values, model, name: str, *, user) -> list[int]:
 def _webhook_url_clean(url: str) -> str:
     url = (url or "").strip()
     if url:
-        webhook_target(url)  # raises WebhookRefused (400) with the reason
+        try:
+            webhook_target(url)
+        except WebhookRefused as exc:
+            # the reason belongs to the field: a page shows it there, the API under details.webhook_url
+            raise WebhookRefused(exc.message, details={"webhook_url": [exc.message]}) from None
     return url
 
 

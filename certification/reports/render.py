@@ -37,7 +37,7 @@ from certification.models import (
 from certification.process.scoring import application_pass_outcome
 from certification.vulndb.findings import severity_at_or_above, vulnerability_threshold
 from registry.choices import ArtifactKind, Level, RequirementMethod
-from registry.documents import DATE_FORMAT, bilingual, document_context
+from registry.documents import DATE_FORMAT, bilingual, document_context, pdf_render
 from trust.canonical import canonical_json
 
 logger = logging.getLogger(__name__)
@@ -291,22 +291,7 @@ def evaluation_report_render(*, application: Application, generation: int, editi
     """Render one copy of the bilingual evaluation report (A4 portrait, as many pages as it takes)."""
     context = evaluation_report_context(application=application, generation=generation, edition=edition,
                                         generated_at=generated_at)
-    return _pdf_ua_render(template="certification/evaluation_report_pdf.html", context=context)
-
-
-def _pdf_ua_render(*, template: str, context: dict) -> bytes:
-    """Render like registry.documents.pdf_render (offline, local fonts only), as a tagged PDF/UA-1 document
-    whose language is the template's <html lang> (Vietnamese, the first language of the bilingual text)."""
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    from registry.documents import certificate_url_fetcher
-
-    with translation.override("vi"):
-        html = render_to_string(template, context)
-    document = HTML(string=html, url_fetcher=certificate_url_fetcher())
-    return document.write_pdf(font_config=FontConfiguration(), pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    return pdf_render(template="certification/evaluation_report_pdf.html", context=context)
 
 
 def evaluation_report_name(*, completed_at, edition: str) -> str:

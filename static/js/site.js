@@ -1,5 +1,6 @@
 // The site's own script (no third-party code). Every page works without it; with it:
-//  - a form sends once: a second click while it is being sent does nothing, and the button says so;
+//  - a form sends once: a second click while it is being sent does nothing, and the button says so (a button
+//    marked data-download, whose answer is a file, leaves the form as it is);
 //  - a form with a file shows the upload's progress;
 //  - what someone typed before their session ended is put back into the form (see config/forms.py);
 //  - an error summary takes the focus, so a screen reader reads it first;
@@ -69,6 +70,9 @@
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || (form.method || "get").toLowerCase() !== "post") { return; }
     if (form.dataset.sending === "1") { event.preventDefault(); return; }
+    // A button whose answer is a file (a CSV) leaves the page where it is: locking the form would leave its
+    // other buttons dead, and sending it twice only downloads the file twice.
+    if (event.submitter && event.submitter.hasAttribute("data-download")) { return; }
     busy(form, true);
     var files = Array.prototype.filter.call(form.querySelectorAll('input[type="file"]'), function (input) {
       return input.files && input.files.length;

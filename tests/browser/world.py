@@ -59,11 +59,13 @@ def people() -> World:
     return w
 
 
-def application(w: World, *, name: str = "Tường lửa Sao Vàng", version: str = "3.2", sbom: bool = False):
-    """A draft with the required documents (and an SBOM, when asked)."""
+def application(w: World, *, name: str = "Tường lửa Sao Vàng", version: str = "3.2", sbom: bool = False,
+                **product):
+    """A draft with the required documents (and an SBOM, when asked); `product` sets the product's fields."""
     from certification.process.services import application_create, artifact_upload
 
-    pv = ProductVersionFactory(product__vendor=w.vendor, product__name=name, version=version)
+    pv = ProductVersionFactory(product__vendor=w.vendor, product__name=name, version=version,
+                               **{f"product__{k}": v for k, v in product.items()})
     app = application_create(actor=w.vendor_user, product_version=pv, scheme=w.scheme, level="basic")
     artifact_upload(application=app, actor=w.vendor_user, kind="installer",
                     file=upload("setup-3.2.bin", installer_bytes()))
@@ -86,6 +88,32 @@ def drive(app, w: World, to: str, *, results=None, evaluator=None, certifier=Non
 
     return journey_to(to, app=app, vendor_member=w.vendor_user, staff=w.staff, evaluator=evaluator or w.evaluator,
                       certifier=certifier or w.certifier, commit=_NoCapture, results=results)
+
+
+def pdf_signed(certificate):
+    """Render and sign the certificate's PDF now, as the documents and signing workers would. In a thread of
+    its own: pyHanko runs an asyncio loop, which the browser's loop in the test's thread does not allow."""
+    import threading
+
+    from django.db import connection
+
+    from registry.documents import certificate_pdf_store
+
+    failures = []
+
+    def work():
+        try:
+            certificate_pdf_store(certificate=certificate)
+        except Exception as exc:  # noqa: BLE001  (reported to the test below)
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=120)
+    assert not failures, failures
+    return certificate
 
 
 def unverified_vendor():

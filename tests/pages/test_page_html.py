@@ -146,3 +146,26 @@ def test_pages_in_progress_application_offers_actions_as_form_posts(client, jour
     page = assert_page_is_self_contained(client.get(reverse("certification:application_detail", args=[app.pk])))
     action_url = reverse("certification:application_action", args=[app.pk])
     assert [f["method"] for f in page.forms if f["action"] == action_url] == ["post", "post"]  # assign, return
+
+
+def test_pages_name_a_favicon_and_a_touch_icon_that_exist(client):
+    """Every page names the site's own icons (SVG, a 32 px PNG, a 180 px touch icon), served from static/."""
+    import re
+    import struct
+
+    from django.contrib.staticfiles import finders
+
+    html = client.get(reverse("registry:product_list")).content.decode()
+    wanted = {"icon": "image/svg+xml", "apple-touch-icon": None}
+    for rel, kind in wanted.items():
+        assert re.search(rf'<link rel="{rel}" href="[^"]+"' + (f' type="{re.escape(kind)}"' if kind else ""), html), rel
+    sizes = {"img/favicon-32.png": 32, "img/apple-touch-icon.png": 180}
+    for name, side in sizes.items():
+        assert f"img/{name.split('/')[1]}" in html, name
+        path = finders.find(name)
+        assert path, name
+        with open(path, "rb") as fh:
+            head = fh.read(24)
+        assert head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", head[16:24]) == (side, side), name
+    svg = finders.find("img/favicon.svg")
+    assert svg and "<svg" in open(svg, encoding="utf-8").read(400)

@@ -218,3 +218,23 @@ def test_search_counts_up_to_a_cap_and_says_so(client, registry_rows, settings):
     assert api["count"] == 4 and api["count_exact"] is False
     whole = client.get("/api/v1/products/").json()
     assert whole["count"] == 6 and whole["count_exact"] is True
+
+
+def test_empty_search_says_what_to_do_next(client, scheme, _translations_compiled):
+    """No result: spelling, the same words without the filters, the verification page, what is in evaluation."""
+    certify(scheme=scheme, name="Tường lửa Trường Sơn")
+    page = client.get("/?q=zzqx&category=edr&made_in_vietnam=true", HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Không có sản phẩm được chứng nhận nào phù hợp." in page
+    assert 'href="/?q=zzqx"' in page and 'href="/verify/"' in page and 'href="/in-evaluation/"' in page
+    assert "Hãy kiểm tra chính tả" in page
+    # filters alone: show every product instead
+    page = client.get("/?category=edr").content.decode()
+    assert 'id="no-results"' in page and 'href="/?q=' not in page and "Hãy kiểm tra chính tả" not in page
+    assert 'href="/">' in page
+
+
+def test_empty_watchlist_page_says_how_to_start(client, procurement, _translations_compiled):
+    client.force_login(procurement)
+    page = client.get(reverse("registry:watchlist_list")).content.decode()
+    assert 'id="no-watchlists"' in page and "dán số hiệu giấy chứng nhận từ hồ sơ mua sắm" in page
+    assert 'href="/"' in page

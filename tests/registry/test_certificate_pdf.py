@@ -219,3 +219,16 @@ def test_certificate_pdf_missing_fonts_error_names_package(certificate, monkeypa
     monkeypatch.setattr(documents, "NOTO_DIR", tmp_path / "no-fonts")
     with pytest.raises(CertificateFontsMissing, match="fonts-noto-core"):
         certificate_pdf_render(certificate=certificate)
+
+
+def test_certificate_pdf_is_tagged_pdf_ua_and_still_verifies_once_signed(certificate):
+    """The stored certificate is a tagged PDF/UA-1 document in Vietnamese, and the PAdES signature added after
+    the tagging still verifies as a document the registry issued."""
+    from registry.verification import certificate_pdf_check
+    from tests.support.pdf import assert_pdf_ua
+
+    with default_storage.open(certificate.pdf.name, "rb") as fh:
+        signed = fh.read()
+    assert_pdf_ua(signed)
+    check = certificate_pdf_check(data=signed)
+    assert check.signature.ok and check.code == "valid" and check.is_current_document

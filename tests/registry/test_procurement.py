@@ -12,6 +12,7 @@ from django.urls import reverse
 from registry.models import StatusAttestation, Watchlist
 from tests.factories import api_token_key
 from tests.registry.public_support import certify
+from tests.support.pdf import assert_pdf_ua
 from trust.signing import document_verify, keys_from_document
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,12 @@ def _xlsx(rows) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _pdf_text(pdf: bytes) -> str:
+    import pypdf
+
+    return " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
 @pytest.fixture
@@ -103,6 +110,10 @@ def test_attestation_is_signed_kept_audited_and_shown_as_json_and_pdf(client, ce
     pdf = client.get(reverse("registry:attestation_pdf", args=[attestation.pk]))
     body = b"".join(pdf.streaming_content)
     assert body.startswith(b"%PDF")
+    assert_pdf_ua(body)  # tagged, in Vietnamese (the first language of the bilingual text)
+    text = _pdf_text(body)
+    assert "<svg" not in text and "segno" not in text  # the QR code is drawn, not printed as markup
+    assert "Còn hiệu lực / Active: 1" in text and "Không tìm thấy / Not found: 1" in text
     page = client.get(reverse("registry:attestation_detail", args=[attestation.pk])).content.decode()
     assert attestation.sha256 in page
     from trust.models import AuditEntry

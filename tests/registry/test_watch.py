@@ -212,6 +212,8 @@ def test_watch_refuses_private_webhook_on_save_and_again_at_send(scheme, procure
     with pytest.raises(ApplicationError) as refused:
         watchlist_create(owner=procurement, name="x", serials=[certificate.serial], webhook_url="https://127.0.0.1/")
     assert refused.value.code == "webhook_url_refused"
+    # the reason is the field's (the page shows it at the field, not the address as a message at the top)
+    assert refused.value.details == {"webhook_url": [refused.value.message]} and "link-local" in str(refused.value.message)
     # the name resolves to a public address when saved and to a loopback one when sent (DNS rebinding)
     answers = {"now": "93.184.216.34"}
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: [

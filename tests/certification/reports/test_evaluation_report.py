@@ -215,14 +215,9 @@ def test_evaluation_report_download_page_view(completed, journey, rf, vendor_mem
 
 def test_evaluation_report_is_tagged_pdf_ua_with_its_language(completed):
     """PDF/UA-1: a structure tree, marked content and the document's language (Vietnamese first)."""
-    import io
+    from tests.support.pdf import assert_pdf_ua
 
-    import pypdf
-
-    pdf = _read(EvaluationReport.objects.get(application=completed, edition=ReportEdition.VENDOR))
-    root = pypdf.PdfReader(io.BytesIO(pdf)).trailer["/Root"]
-    assert root["/Lang"] == "vi" and "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"])
-    assert "pdfuaid" in root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
+    assert_pdf_ua(_read(EvaluationReport.objects.get(application=completed, edition=ReportEdition.VENDOR)))
 
 
 def test_evaluation_report_states_the_sbom_facts_that_are_true(named_app, journey, evaluator, vendor_member,
