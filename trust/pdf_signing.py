@@ -137,9 +137,26 @@ def pdf_sign(data: bytes, *, reason: str, location: str = "Viet Nam", name: str 
         field_name="CertificationBodySignature", subfilter=fields.SigSeedSubFilter.PADES, certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES, reason=reason, location=location, name=name or None,
         md_algorithm="sha256")
-    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=signer)
-    return out.getvalue()
+
+    def sign() -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+        return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+
+    return _outside_event_loop(sign)
+
+
+def _outside_event_loop(fn):
+    """pyHanko's synchronous API starts its own asyncio loop, which fails in a thread that already runs
+    one (an ASGI server, a test driving a browser): there the work runs in a short-lived thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
 
 
 @dataclass(frozen=True)
@@ -175,7 +192,7 @@ def pdf_signature_check(data: bytes) -> PdfSignatureCheck:
     context = ValidationContext(trust_roots=pdf_trust_roots(), allow_fetching=False, revocation_mode="soft-fail")
     try:
         # no diff analysis: anything but ENTIRE_FILE coverage is refused below, whatever the update says
-        status = validate_pdf_signature(signatures[0], context, skip_diff=True)
+        status = _outside_event_loop(lambda: validate_pdf_signature(signatures[0], context, skip_diff=True))
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as exc:
         return PdfSignatureCheck("invalid", signer=str(exc)[:200])
     signer = status.signing_cert.subject.human_friendly if status.signing_cert is not None else ""
