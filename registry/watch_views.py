@@ -71,7 +71,10 @@ def watchlist_detail(request, pk: int):
         raise Http404(str(exc)) from exc
     form = None
     status = 200
-    if request.method == "POST":
+    delete_refused = False
+    if request.method == "POST" and request.POST.get("action") == "delete" and request.POST.get("confirm") != "yes":
+        delete_refused, status = True, 400  # deleting is for good: the box must be ticked first
+    elif request.method == "POST":
         action = request.POST.get("action", "save")
         try:
             if action == "delete":
@@ -119,4 +122,5 @@ def watchlist_detail(request, pk: int):
     return render(request, "registry/watchlist_detail.html", {
         "watchlist": watchlist, "form": form, "deliveries": watchlist_deliveries(watchlist=watchlist),
         "snippet": WEBHOOK_VERIFY_SNIPPET, "signature_header": SIGNATURE_HEADER, "event_header": EVENT_ID_HEADER,
+        "delete_refused": delete_refused,
     }, status=status)

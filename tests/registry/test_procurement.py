@@ -191,3 +191,19 @@ def test_watchlist_pages(client, certificates, procurement, receiver_settings):
     assert "whsec_" not in client.get(reverse("registry:watchlist_detail", args=[watchlist.pk])).content.decode()
     client.logout()
     assert client.get(reverse("registry:watchlist_list")).status_code == 302
+
+
+def test_watchlist_page_delete_asks_for_confirmation(client, procurement):
+    from registry.watch import watchlist_create
+
+    watchlist, _ = watchlist_create(owner=procurement, name="Hợp đồng 2027")
+    client.force_login(procurement)
+    url = reverse("registry:watchlist_detail", args=[watchlist.pk])
+    page = client.get(url).content.decode()
+    assert 'id="delete-what"' in page and 'name="confirm"' in page
+    response = client.post(url, {"action": "delete"})
+    html = response.content.decode()
+    assert response.status_code == 400 and 'id="confirm-delete-error"' in html and 'aria-invalid="true"' in html
+    assert Watchlist.objects.filter(pk=watchlist.pk).exists()
+    response = client.post(url, {"action": "delete", "confirm": "yes"})
+    assert response.status_code == 302 and not Watchlist.objects.filter(pk=watchlist.pk).exists()
