@@ -343,6 +343,9 @@ class CertificateDetailSerializer(CertificateSerializer):
     def get_covered_versions(self, obj: Certificate) -> list[str]:
         from registry.records import covered_versions
 
+        check = self._check(obj)
+        if check.current:  # the signed record states the certificate as it stands: its versions are these
+            return list(check.signed.record["versions"])
         return covered_versions(obj)
 
     @extend_schema_field(ProofLinkSerializer(many=True))
