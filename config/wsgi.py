@@ -7,18 +7,13 @@ application = get_wsgi_application()
 
 
 def _warm() -> None:
-    """Import every view (the URLconf) and read the translation catalogues now, not on the first request
-    of each worker: gunicorn loads this module once before forking its workers (preload_app), so they
-    start with them, where otherwise each worker's first request waited seconds (the SBOM libraries alone
-    take most of that) and every worker recycled after GUNICORN_MAX_REQUESTS paid it again."""
-    from django.conf import settings
+    """Import every view (the URLconf) now, not on the first request of each worker: gunicorn loads this
+    module once before forking its workers (preload_app), so they start with them, where otherwise each
+    worker's first request waited seconds (the SBOM libraries alone take most of that) and every worker
+    recycled after GUNICORN_MAX_REQUESTS paid it again. Nothing else is touched (no language is activated)."""
     from django.urls import get_resolver
-    from django.utils import translation
 
     get_resolver().url_patterns  # noqa: B018
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            translation.gettext("Not found.")
 
 
 _warm()
