@@ -3,8 +3,8 @@
 One generation number (the time of the last change, in nanoseconds) is kept in the cache. Every change
 to what the public sees bumps it: the registry's services and model signals call `public_cache_bump`
 at once and again after the commit (so a reader that cached the old rows during the transaction is
-superseded). Every cached value and every ETag is keyed by the generation, so a change is visible to
-the next request; entries also expire after PUBLIC_CACHE_SECONDS (60 s), so even a change the
+superseded). Every cached value and every ETag is keyed by the generation (a cached page is stamped
+with it and only served while it is current), so a change is visible to the next request; entries also expire after PUBLIC_CACHE_SECONDS (60 s), so even a change the
 generation missed (a bulk SQL update, a cache that lost a write) is never served longer than that.
 
 `public_page` serves anonymous GET requests of public pages and API reads from the cache whole, with
@@ -136,10 +136,20 @@ def public_page(view, *, status: bool = False):
         if request.method not in ("GET", "HEAD") or request_is_personal(request):
             return view(request, *args, **kwargs)
         max_age = settings.STATUS_MAX_AGE_SECONDS if status else 0
-        generation = public_generation()
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        # the generation and this page's entry in one round trip; the entry names the generation it was
+        # made under and is only used while that generation is current
+        key = "registry:public:page:" + hashlib.sha256(f"{language}|{request.get_full_path()}".encode()).hexdigest()
+        try:
+            found = cache.get_many([GENERATION_KEY, key])
+        except Exception:
+            found = {}
+        generation = found.get(GENERATION_KEY) or public_generation()
         if generation is None:
             return view(request, *args, **kwargs)
-        language = translation.get_language() or settings.LANGUAGE_CODE
+        stored = found.get(key)
+        if stored is not None and stored.get("generation") != generation:
+            stored = None
         etag = _etag(generation, request, language)
         last_modified = generation // 1_000_000_000
         # only answers that skip the view count here: the view counts its own (and answers 429 in the API's format)
@@ -149,11 +159,6 @@ def public_page(view, *, status: bool = False):
             response = HttpResponseNotModified()
             _validators(response, etag, last_modified, max_age)
             return response
-        key = "registry:public:page:" + etag.strip('"')
-        try:
-            stored = cache.get(key)
-        except Exception:
-            stored = None
         if stored is not None and _throttled(view_class, request):
             return view(request, *args, **kwargs)
         if stored is not None:
@@ -170,8 +175,8 @@ def public_page(view, *, status: bool = False):
         if response.status_code in (200, 404) and not response.streaming and not response.cookies \
                 and not personal_token:
             _validators(response, etag, last_modified, max_age)
-            stored = {"content": response.content, "content_type": response["Content-Type"],
-                      "status": response.status_code,
+            stored = {"generation": generation, "content": response.content,
+                      "content_type": response["Content-Type"], "status": response.status_code,
                       "headers": {h: response[h] for h in _KEPT_HEADERS if response.has_header(h)}}
             try:
                 cache.set(key, stored, _timeout())

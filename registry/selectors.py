@@ -64,20 +64,33 @@ def product_visible_list(*, user) -> QuerySet:
 def product_get(*, user, pk) -> Product:
     """One product as the caller may see it: its owner and the certification body see every version,
     everyone else only the versions that hold or held a certificate."""
-    versions = ProductVersion.objects.order_by("-created_at")
+    versions = ProductVersion.objects.order_by("-created_at", "-id")
     vendor = vendor_for_user(user)
-    if not user_sees_all(user):
-        certified = Exists(Certificate.objects.filter(product_version=OuterRef("pk")))
-        versions = versions.filter(certified | Q(product__vendor=vendor)) if vendor else versions.filter(certified)
-    product = (
-        product_visible_list(user=user)
-        .prefetch_related(Prefetch("versions", queryset=versions))
-        .filter(pk=pk)
-        .first()
-    )
+    sees_all = user_sees_all(user)
+    qs = product_visible_list(user=user)
+    if sees_all or vendor:
+        if not sees_all:
+            certified = Exists(Certificate.objects.filter(product_version=OuterRef("pk")))
+            versions = versions.filter(certified | Q(product__vendor=vendor))
+        qs = qs.prefetch_related(Prefetch("versions", queryset=versions))
+    product = qs.filter(pk=pk).first()
     if product is None:
         raise NotFoundError("Not found.")
+    if not (sees_all or vendor):
+        # everyone else sees the versions that hold or held a certificate: exactly those of the certificates
+        # read with the product (with their versions), so they need no query of their own
+        certified_versions = {c.product_version_id: c.product_version for c in product.certificates.all()}
+        _prefetched_set(product, "versions", sorted(certified_versions.values(),
+                                                    key=lambda v: (v.created_at, v.pk), reverse=True))
     return product
+
+
+def _prefetched_set(instance, name: str, objects: list) -> None:
+    """`instance.<name>.all()` answers `objects` without a query, as prefetch_related leaves it."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    instance._prefetched_objects_cache[name] = queryset
 
 
 def product_owned_get(*, user, pk) -> Product:

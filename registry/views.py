@@ -196,7 +196,8 @@ def certificate_verify(request, serial: str):
         "status_label": certificate.get_status_display(),
         "events": events,
         "check": check,
-        "versions": covered_versions(certificate),
+        # a current signed record states the covered versions as they stand (no need to read them again)
+        "versions": list(check.signed.record["versions"]) if check.current else covered_versions(certificate),
         "proofs": certificate_proof_links(certificate=certificate, absolute=False),
         "checked_at": _moment(timezone.now()),
         "verify_url": certificate_verify_url(certificate.serial),  # the address a printout names

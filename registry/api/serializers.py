@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import BoundedDateField
+from config.api.serializers import CachedFieldsModelSerializer
 from config.bounds import TEXT_MAX_LENGTH
 from registry.choices import Category, Level, Province
 from registry.models import Certificate, Product, ProductVersion, Requirement, Scheme, Vendor
@@ -31,25 +32,25 @@ def certificate_pdf_url(serial: str) -> str:
 
 # Small nested references -----------------------------------------------------------------------
 
-class VendorRefSerializer(serializers.ModelSerializer):
+class VendorRefSerializer(CachedFieldsModelSerializer):
     class Meta:
         model = Vendor
         fields = ["id", "legal_name", "name_en", "tax_code"]
 
 
-class ProductRefSerializer(serializers.ModelSerializer):
+class ProductRefSerializer(CachedFieldsModelSerializer):
     class Meta:
         model = Product
         fields = ["id", "name", "name_en"]
 
 
-class ProductVersionRefSerializer(serializers.ModelSerializer):
+class ProductVersionRefSerializer(CachedFieldsModelSerializer):
     class Meta:
         model = ProductVersion
         fields = ["id", "version"]
 
 
-class SchemeRefSerializer(serializers.ModelSerializer):
+class SchemeRefSerializer(CachedFieldsModelSerializer):
     class Meta:
         model = Scheme
         fields = ["code", "version", "name_vi", "name_en"]
@@ -68,7 +69,7 @@ class CertificateUrlsMixin(serializers.Serializer):
         return certificate_pdf_url(obj.serial)
 
 
-class CertificateSummarySerializer(CertificateUrlsMixin, serializers.ModelSerializer):
+class CertificateSummarySerializer(CertificateUrlsMixin, CachedFieldsModelSerializer):
     """A certificate as listed under a product (its scheme and version are prefetched)."""
 
     scheme = SchemeRefSerializer()
@@ -90,7 +91,7 @@ class CertificateVendorSerializer(serializers.Serializer):
     tax_code = serializers.CharField(source="vendor_tax_code")
 
 
-class CertificateSerializer(CertificateUrlsMixin, serializers.ModelSerializer):
+class CertificateSerializer(CertificateUrlsMixin, CachedFieldsModelSerializer):
     product = ProductRefSerializer()
     product_version = ProductVersionRefSerializer()
     vendor = CertificateVendorSerializer(source="*")
@@ -142,7 +143,7 @@ class CertificateActionSerializer(serializers.Serializer):
 
 # Products --------------------------------------------------------------------------------------
 
-class ProductVersionSerializer(serializers.ModelSerializer):
+class ProductVersionSerializer(CachedFieldsModelSerializer):
     release_date = BoundedDateField(required=False, allow_null=True)
 
     class Meta:
@@ -154,13 +155,13 @@ class ProductVersionSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class ProductVendorSerializer(serializers.ModelSerializer):
+class ProductVendorSerializer(CachedFieldsModelSerializer):
     class Meta:
         model = Vendor
         fields = ["id", "legal_name", "name_en", "tax_code", "province", "website"]
 
 
-class ProductListSerializer(serializers.ModelSerializer):
+class ProductListSerializer(CachedFieldsModelSerializer):
     vendor = VendorRefSerializer()
     category_display = serializers.CharField(source="get_category_display", read_only=True)
     certificates = CertificateSummarySerializer(many=True, read_only=True)
@@ -203,7 +204,7 @@ class ProductCreateSerializer(serializers.ModelSerializer):
 
 # Vendors ---------------------------------------------------------------------------------------
 
-class CertifiedProductSerializer(serializers.ModelSerializer):
+class CertifiedProductSerializer(CachedFieldsModelSerializer):
     category_display = serializers.CharField(source="get_category_display", read_only=True)
 
     class Meta:
@@ -211,7 +212,7 @@ class CertifiedProductSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "name_en", "category", "category_display", "made_in_vietnam"]
 
 
-class VendorSerializer(serializers.ModelSerializer):
+class VendorSerializer(CachedFieldsModelSerializer):
     province_display = serializers.CharField(source="get_province_display", read_only=True)
     verified = serializers.SerializerMethodField()
     certified_products = CertifiedProductSerializer(many=True, read_only=True)
@@ -225,7 +226,7 @@ class VendorSerializer(serializers.ModelSerializer):
         return obj.verified_at is not None
 
 
-class VendorProfileSerializer(serializers.ModelSerializer):
+class VendorProfileSerializer(CachedFieldsModelSerializer):
     """A vendor's full profile, as its own members see it (unverified vendors included)."""
 
     province_display = serializers.CharField(source="get_province_display", read_only=True)
@@ -261,13 +262,13 @@ class VendorProfileUpdateSerializer(serializers.Serializer):
 
 # Schemes ---------------------------------------------------------------------------------------
 
-class RequirementSerializer(serializers.ModelSerializer):
+class RequirementSerializer(CachedFieldsModelSerializer):
     class Meta:
         model = Requirement
         fields = ["code", "group", "title_vi", "title_en", "mandatory", "weight", "method", "check_key", "levels"]
 
 
-class SchemeSerializer(serializers.ModelSerializer):
+class SchemeSerializer(CachedFieldsModelSerializer):
     levels = serializers.SerializerMethodField()
     requirements = RequirementSerializer(many=True, read_only=True)
 
@@ -342,6 +343,9 @@ class CertificateDetailSerializer(CertificateSerializer):
     def get_covered_versions(self, obj: Certificate) -> list[str]:
         from registry.records import covered_versions
 
+        check = self._check(obj)
+        if check.current:  # the signed record states the certificate as it stands: its versions are these
+            return list(check.signed.record["versions"])
         return covered_versions(obj)
 
     @extend_schema_field(ProofLinkSerializer(many=True))

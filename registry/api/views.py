@@ -281,9 +281,10 @@ class CertificateDetailView(generics.RetrieveAPIView):
         return cached(super().retrieve(request, *args, **kwargs))
 
 
-def drf_datetime(value) -> str:
-    """A date-time as DRF writes every other one: ISO 8601 in the site's time zone ('Z' for UTC)."""
-    text = timezone.localtime(value).isoformat()
+def drf_datetime(value, zone=None) -> str:
+    """A date-time as DRF writes every other one: ISO 8601 in the site's time zone ('Z' for UTC).
+    `zone`: the current time zone, when the caller formats many (looking it up is most of the cost)."""
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -323,9 +324,10 @@ class CertificateStatusBulkView(APIView):
         checked_at = timezone.now()
         results = certificate_status_bulk(serials=serials)
         # plain values, not a serializer per row: 10,000 rows are answered within the 300 ms budget
+        zone = timezone.get_current_timezone()
         for row in results:
             if row["valid_until"] is not None:
-                row["valid_until"] = drf_datetime(row["valid_until"])
+                row["valid_until"] = drf_datetime(row["valid_until"], zone)
         return cached(Response({"checked_at": drf_datetime(checked_at), "results": results}))
 
 

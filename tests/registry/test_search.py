@@ -105,3 +105,18 @@ def test_search_uncertified_products_are_not_public(scheme):
     ProductFactory(name="Tường lửa nháp")
     assert _found("nhap") == []
     assert Product.objects.filter(name="Tường lửa nháp").exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram GIN indexes are PostgreSQL's")
+def test_search_public_words_read_the_index_of_listed_products(scheme):
+    """A public search reads the trigram index over listed products only (migration 0006), not every product's."""
+    certify(scheme=scheme, name="Tường lửa Sông Hàn")
+    ProductFactory.create_batch(3)  # not listed
+    qs = products_search(product_public_list(), "tuong lua").prefetch_related(None)
+    with connection.cursor() as cursor:
+        # the tables are tiny here: the planner would scan them, or take the (name) index of listed products
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+        cursor.execute("DROP INDEX registry_product_listed_idx")  # undone with the test's transaction
+        plan = qs.explain()
+    assert "registry_product_listed_search_trgm" in plan, plan
+    assert [p.name for p in qs] == ["Tường lửa Sông Hàn"]
