@@ -49,13 +49,11 @@ def webhook_failure_text(error: str) -> str:
 def _failure_code(exc: Exception) -> str:
     if isinstance(exc, urllib3.exceptions.SSLError | ssl.SSLError):
         return "tls"
-    if isinstance(exc, urllib3.exceptions.NewConnectionError | ConnectionError):
+    if isinstance(exc, urllib3.exceptions.NewConnectionError):  # a subclass of urllib3's timeout error
         return "connect"
     if isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError):
         return "timeout"
-    if isinstance(exc, OSError):
-        return "connect"
-    return "request"
+    return "connect" if isinstance(exc, OSError) else "request"
 
 SIGNATURE_HEADER = "X-Registry-Signature"
 EVENT_ID_HEADER = "X-Registry-Event-Id"
