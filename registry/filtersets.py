@@ -23,7 +23,13 @@ from drf_spectacular.utils import extend_schema_field
 from config.bounds import IdFormField
 from registry.choices import Category, CertificateStatus, Level, Province
 from registry.models import Certificate, Product, Scheme
-from registry.search import SEARCH_MAX_LENGTH, products_search, query_parse, relevance_order
+from registry.search import (
+    SEARCH_MAX_LENGTH,
+    products_search,
+    query_parse,
+    relevance_order,
+    similar_words,
+)
 
 
 class AnyYesNoWidget(django_filters.widgets.BooleanWidget):
@@ -97,6 +103,7 @@ class ProductFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     fuzzy: bool | None = None  # None until the search decided between exact and similar words
+    similar: dict | None = None  # with fuzzy: the query's similar words (registry.search.similar_words)
 
     def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset
@@ -119,13 +126,16 @@ class ProductFilterSet(django_filters.FilterSet):
             queryset = queryset.filter(Exists(Certificate.objects.filter(product=OuterRef("pk"), **conditions)))
         query = data.get("q") or ""
         if query and not query_parse(query).empty:
-            searched = products_search(queryset, query, fuzzy=bool(self.fuzzy))
+            if self.fuzzy and self.similar is None:
+                self.similar = similar_words(query_parse(query))
+            searched = products_search(queryset, query, fuzzy=bool(self.fuzzy), similar=self.similar)
             if self.fuzzy is None and not without:
                 self.fuzzy = False
                 if not searched.exists():
-                    similar = products_search(queryset, query, fuzzy=True)
-                    if similar.exists():
-                        self.fuzzy, searched = True, similar
+                    similar = similar_words(query_parse(query))
+                    found = products_search(queryset, query, fuzzy=True, similar=similar)
+                    if found.exists():
+                        self.fuzzy, self.similar, searched = True, similar, found
             queryset = searched
         return queryset
 

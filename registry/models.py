@@ -145,6 +145,18 @@ def _mvn_evidence_path(instance: "MvnAttestation", filename: str) -> str:
     return f"mvn/{instance.product_id}/{instance.evidence_sha256}"
 
 
+class SearchWord(models.Model):
+    """Every word of every product's search document, for typo tolerance: a query word that matches nothing
+    is replaced by the similar words of this table (trigram word similarity), which then match exactly.
+    Kept by a statement-level trigger on the product table (migration 0007), so bulk writes fill it too;
+    words are never removed (a word no product has any more matches nothing). PostgreSQL only."""
+
+    word = models.TextField(primary_key=True)
+
+    class Meta:
+        verbose_name = "search word"
+
+
 class MvnAttestation(models.Model):
     """A vendor's "Make in Viet Nam" attestation for a product, with its evidence; the mark shows only once
     staff approved it."""

@@ -3,8 +3,10 @@
 Text is folded in Python (registry.text.fold: accents, đ/Đ, case) and split into words of letters and
 digits, both in the stored document and in the query, so "Đà Nẵng", "da nang" and "DA-NANG" are the
 same words. The stored `Product.search_document` is those words with a space before and after each,
-so a whole word is `LIKE '% word %'` and a word prefix `LIKE '% word%'`: on PostgreSQL a trigram GIN
-index answers both (migration 0003), on SQLite they scan, which is fine for the embedded default.
+so a whole word is `LIKE '% word %'` and a word prefix `LIKE '% word%'`. On PostgreSQL the words are
+matched through an exact GIN index over the document's words as a tsvector (`'a' & 'b':*`, migration
+0007; places through the trigram index of migration 0003); on SQLite the LIKE patterns scan, which is fine
+for the embedded default.
 
 Rules, in the order a person would expect them:
 * every term must match: all but the last as whole words, the last as a whole word or a word prefix
@@ -12,7 +14,8 @@ Rules, in the order a person would expect them:
 * a province name (the 34 of 2025, with or without "Thành phố", with or without diacritics) means the
   place: products of vendors registered there, or naming it;
 * a certificate serial matches whatever its case and with or without its dashes;
-* when nothing matches exactly, similar words are accepted (trigram word similarity, PostgreSQL only);
+* when nothing matches exactly, similar words are accepted (trigram word similarity against the list of
+  every indexed word, `SearchWord`, PostgreSQL only);
 * ranking: exact name or serial, then name prefix, then the query as a phrase, then the rest.
 """
 
@@ -22,9 +25,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -135,15 +140,75 @@ def query_parse(query: str) -> ParsedQuery:
 
 # Filtering and ranking ---------------------------------------------------------------------------
 
-def _word_conditions(parsed: ParsedQuery, *, fuzzy: bool = False) -> Q:
-    condition = Q()
+class DocumentWordsMatch(Func):
+    """The product's search document holds these words: `tsquery` in PostgreSQL's syntax over our own folded
+    words ('a' & 'b':*). The expression is the one migration 0007 indexes (GIN), so it is one index lookup."""
+
+    output_field = BooleanField()
+
+    def __init__(self, tsquery: str):
+        super().__init__(F("search_document"), Value(tsquery))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        document_sql, document_params = compiler.compile(self.source_expressions[0])
+        query_sql, query_params = compiler.compile(self.source_expressions[1])
+        return (f"array_to_tsvector(string_to_array(btrim({document_sql}), ' ')) @@ ({query_sql})::tsquery",
+                [*document_params, *query_params])
+
+
+FUZZY_MIN_LENGTH = 4  # shorter words are too short to be told apart from a typo: they match as prefixes
+FUZZY_WORDS = 8  # similar words tried for one query word, most similar first
+
+
+def similar_words(parsed: ParsedQuery) -> dict[str, list[str]]:
+    """For each query word long enough to carry a typo, the most similar indexed words (pg_trgm word
+    similarity at its threshold, 0.6 by default), from the short list of every word, in one query."""
+    terms = sorted({t for t in parsed.terms if len(t) >= FUZZY_MIN_LENGTH})
+    found: dict[str, list[str]] = {t: [] for t in terms}
+    if not terms or connection.vendor != "postgresql":
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.term, w.word FROM unnest(%s::text[]) AS t(term) CROSS JOIN LATERAL ("
+            " SELECT word FROM registry_searchword WHERE t.term <%% word"
+            " ORDER BY word_similarity(t.term, word) DESC, word LIMIT %s) AS w", [terms, FUZZY_WORDS])
+        for term, word in cursor.fetchall():
+            found[term].append(word)
+    return found
+
+
+def _tsquery(parsed: ParsedQuery, similar: dict[str, list[str]] | None) -> str | None:
+    """The words as a tsquery: every word whole but the last, which may be a prefix; with `similar`, each
+    long word is any of its similar words instead. None: a long word has no similar word (nothing matches)."""
+    parts = []
     for n, term in enumerate(parsed.terms):
-        last = n == len(parsed.terms) - 1
-        if fuzzy and len(term) > 3:
-            # a word like this one (trigram word similarity at pg_trgm's threshold, 0.6 by default)
-            condition &= Q(search_document__trigram_word_similar=term)
+        if similar is not None and len(term) >= FUZZY_MIN_LENGTH:
+            alternatives = similar.get(term) or []
+            if not alternatives:
+                return None
+            parts.append("(" + " | ".join(f"'{w}'" for w in alternatives) + ")")
+        elif similar is not None or n == len(parsed.terms) - 1:
+            parts.append(f"'{term}':*")
         else:
-            condition &= Q(search_document__contains=f" {term}" if last or fuzzy else f" {term} ")
+            parts.append(f"'{term}'")
+    return " & ".join(parts)
+
+
+def _word_conditions(parsed: ParsedQuery, *, similar: dict[str, list[str]] | None = None) -> Q | None:
+    """The query's words and places as a condition (None: nothing can match)."""
+    condition = Q()
+    if parsed.terms:
+        if connection.vendor == "postgresql":
+            tsquery = _tsquery(parsed, similar)
+            if tsquery is None:
+                return None
+            condition &= Q(DocumentWordsMatch(tsquery))
+        else:  # the embedded default: LIKE patterns (typo tolerance is PostgreSQL's)
+            if similar is not None:
+                return None
+            for n, term in enumerate(parsed.terms):
+                last = n == len(parsed.terms) - 1
+                condition &= Q(search_document__contains=f" {term}" if last else f" {term} ")
     for code, phrase in parsed.places:
         condition &= Q(vendor__province=code) | Q(search_document__contains=f" {' '.join(phrase)} ")
     return condition
@@ -155,20 +220,26 @@ def _serial_exists():
     return Certificate.objects.annotate(key=serial_key_expression()).filter(product=OuterRef("pk"))
 
 
-def products_search(qs: QuerySet, query: str, *, fuzzy: bool = False) -> QuerySet:
+def products_search(qs: QuerySet, query: str, *, fuzzy: bool = False,
+                    similar: dict[str, list[str]] | None = None) -> QuerySet:
     """Products matching the query, annotated with `search_rank` (0 best). `fuzzy` accepts similar
-    words instead (PostgreSQL's trigram word similarity; on other databases it finds nothing more)."""
+    words instead (`similar`: the query's `similar_words`, looked up here when not given; PostgreSQL
+    only, on other databases it finds nothing more)."""
     parsed = query_parse(query)
     if parsed.empty:
         return qs
     serial_match = Exists(_serial_exists().filter(key=parsed.serial)) if parsed.serial else None
     if fuzzy:
-        if connection.vendor != "postgresql" or not any(len(t) > 3 for t in parsed.terms):
+        if connection.vendor != "postgresql" or not any(len(t) >= FUZZY_MIN_LENGTH for t in parsed.terms):
             return qs.none()
-        condition = _word_conditions(parsed, fuzzy=True)
+        condition = _word_conditions(parsed, similar=similar if similar is not None else similar_words(parsed))
     else:
         condition = _word_conditions(parsed)
-    if serial_match is not None:
+    if condition is None:
+        if serial_match is None:
+            return qs.none()
+        condition = Q(serial_match)
+    elif serial_match is not None:
         condition = condition | Q(serial_match)
     qs = qs.filter(condition)
     return qs.annotate(search_rank=_rank(parsed, serial_match))
@@ -183,8 +254,9 @@ def _rank(parsed: ParsedQuery, serial_match):
             When(Q(search_name=parsed.phrase) | Q(search_name_en=parsed.phrase), then=Value(0)),
             When(Q(search_name__startswith=parsed.phrase + " ") | Q(search_name_en__startswith=parsed.phrase + " "),
                  then=Value(1)),
-            When(search_document__contains=f" {parsed.phrase}", then=Value(2)),
         ]
+        if len(parsed.terms) != 1 or parsed.places:  # a lone word: every match has it (tier 3 is empty)
+            whens.append(When(search_document__contains=f" {parsed.phrase}", then=Value(2)))
     if not whens:
         return Value(3, output_field=IntegerField())
     return Case(*whens, default=Value(3), output_field=IntegerField())

@@ -40,7 +40,7 @@ def _certified(qs: QuerySet) -> QuerySet:
 
 def product_public_list() -> QuerySet:
     """Products that hold or held a certificate: the public registry."""
-    certificates = Certificate.objects.select_related("scheme", "product_version").order_by("-issued_at")
+    certificates = Certificate.objects.select_related("scheme", "product_version").order_by("-issued_at", "-pk")
     return (
         _certified(Product.objects.all())
         .select_related("vendor")
@@ -57,7 +57,7 @@ def product_visible_list(*, user) -> QuerySet:
         vendor = vendor_for_user(user)
         certified = Q(listed=True)
         qs = base.filter(certified | Q(vendor=vendor)) if vendor else base.filter(certified)
-    certificates = Certificate.objects.select_related("scheme", "product_version").order_by("-issued_at")
+    certificates = Certificate.objects.select_related("scheme", "product_version").order_by("-issued_at", "-pk")
     return qs.prefetch_related(Prefetch("certificates", queryset=certificates))
 
 

@@ -108,10 +108,11 @@ def product_list(request):
     def summary():
         qs = filterset.qs
         count, exact = count_capped(qs) if filterset.form.cleaned_data.get("q") else (qs.count(), True)
-        return {"count": count, "exact": exact, "facets": product_facets(filterset), "fuzzy": bool(filterset.fuzzy)}
+        return {"count": count, "exact": exact, "facets": product_facets(filterset), "fuzzy": bool(filterset.fuzzy),
+                "similar": filterset.similar}
 
     data = public_cached(("product_list", params), summary)
-    filterset.fuzzy = data["fuzzy"]
+    filterset.fuzzy, filterset.similar = data["fuzzy"], data.get("similar")
     paginator = CountedPaginator(filterset.qs, PAGE_SIZE, count=data["count"])
     page_obj = paginator.get_page(request.GET.get("page"))
     schemes = public_cached(("schemes",), lambda: list(scheme_list().prefetch_related(None).order_by("code")))

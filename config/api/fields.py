@@ -1,5 +1,6 @@
 """Serializer fields with the application's input bounds (config.bounds), for every API serializer."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from config.bounds import DATE_MAX, DATE_MIN, INT64_MAX, date_out_of_range_message
@@ -22,3 +23,12 @@ class BoundedDateField(serializers.DateField):
         if not DATE_MIN <= parsed <= DATE_MAX:
             raise serializers.ValidationError(date_out_of_range_message(), code="date_out_of_range")
         return parsed
+
+
+def drf_datetime(value, zone=None) -> str | None:
+    """A date-time as DRF's DateTimeField writes it: ISO 8601 in the current time zone ('Z' for UTC).
+    `zone`: the current time zone, when the caller formats many (looking it up is most of the cost)."""
+    if value is None:
+        return None
+    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -10,8 +10,31 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
 
-class CappedCountPaginator(Paginator):
+class FirstPagePaginator(Paginator):
+    """Reads the first page before counting: when it is not full, its length is the count (most searches
+    answer one short page), so the count query is only sent when there is more than one page."""
+
+    def page(self, number):
+        try:
+            first = int(number) == 1 and not (isinstance(number, float) and not number.is_integer())
+        except (TypeError, ValueError):
+            first = False
+        if not first or "count" in self.__dict__:
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.__dict__["count"] = len(rows)  # the cached_property, known without a query
+            self.exact = True
+        return self._get_page(rows, 1, self)
+
+
+class CappedCountPaginator(FirstPagePaginator):
     """Counts at most `cap` + 1 rows; past the cap the count is the cap (the pages end there)."""
+
+    def page(self, number):
+        if self.per_page > settings.SEARCH_COUNT_CAP:  # a first page could hold more than the cap: count first
+            return Paginator.page(self, number)
+        return super().page(number)
 
     @cached_property
     def count(self) -> int:
@@ -26,7 +49,7 @@ class SearchPagination(StandardPagination):
     exact (`count_exact`); a list without `q` is counted whole."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        self.django_paginator_class = CappedCountPaginator if request.query_params.get("q") else Paginator
+        self.django_paginator_class = CappedCountPaginator if request.query_params.get("q") else FirstPagePaginator
         return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):

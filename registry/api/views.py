@@ -16,6 +16,7 @@ from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import drf_datetime
 from config.api.pagination import SearchPagination
 from config.api.parsers import JSONParser
 from config.api.schema import ERROR_404, ERROR_409, ERRORS_400, ERRORS_AUTH, ErrorSerializer
@@ -31,6 +32,7 @@ from registry.api.serializers import (
     CertificateStatusResponseSerializer,
     ProductCreateSerializer,
     ProductDetailSerializer,
+    ProductListRows,
     ProductListSerializer,
     ProductVersionSerializer,
     SchemeSerializer,
@@ -112,6 +114,13 @@ class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
 
     def get_queryset(self):
         return product_visible_list(user=self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        """As ListAPIView, with the page's rows read as plain values and shaped by ProductListRows (the same
+        JSON as ProductListSerializer, at a fraction of the cost: this is the registry's busiest answer)."""
+        queryset = ProductListRows.queryset(self.filter_queryset(self.get_queryset()))
+        rows = self.paginate_queryset(queryset)
+        return self.get_paginated_response(ProductListRows.data(rows))
 
     def create(self, request, *args, **kwargs):
         vendor = caller_vendor(request.user)
@@ -279,13 +288,6 @@ class CertificateDetailView(generics.RetrieveAPIView):
 
     def retrieve(self, request, *args, **kwargs):
         return cached(super().retrieve(request, *args, **kwargs))
-
-
-def drf_datetime(value, zone=None) -> str:
-    """A date-time as DRF writes every other one: ISO 8601 in the site's time zone ('Z' for UTC).
-    `zone`: the current time zone, when the caller formats many (looking it up is most of the cost)."""
-    text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def bulk_serials_parse(data) -> list[str]:

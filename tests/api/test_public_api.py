@@ -187,7 +187,7 @@ def test_public_api_bulk_status_wants_json(anon):
     assert_error(anon.post(f"{API}certificates/status/", {"serials": "x"}), 415, "unsupported_media_type")
 
 
-# Query counts: the same for 5 and 25 rows ------------------------------------------------------
+# Query counts: the same for 25 and 45 rows; 5 rows (one short page) may skip the count ----------------
 
 def _queries(client, url, django_assert_max_num_queries, limit=12) -> int:
     with django_assert_max_num_queries(limit) as ctx:
@@ -210,7 +210,10 @@ def test_public_api_list_queries_do_not_grow(anon, scheme, path, django_assert_m
     few = _queries(anon, API + path, django_assert_max_num_queries)
     add(20)
     many = _queries(anon, API + path, django_assert_max_num_queries)
-    assert few == many
+    add(20)
+    more = _queries(anon, API + path, django_assert_max_num_queries)
+    assert many == more
+    assert few <= many <= few + 1  # a full first page is counted; a short one is its own count
 
 
 def test_public_api_product_queries_do_not_grow_for_a_vendor(api_client, vendor_member, scheme,
@@ -230,7 +233,10 @@ def test_public_api_product_queries_do_not_grow_for_a_vendor(api_client, vendor_
     few = _queries(api_client, f"{API}products/", django_assert_max_num_queries)
     add(10)
     many = _queries(api_client, f"{API}products/", django_assert_max_num_queries)
-    assert few == many
+    add(10)
+    more = _queries(api_client, f"{API}products/", django_assert_max_num_queries)
+    assert many == more
+    assert few <= many <= few + 1  # a full first page is counted; a short one is its own count
 
 
 def test_public_api_product_create_and_version(api_client, vendor_member):

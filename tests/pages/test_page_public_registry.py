@@ -65,6 +65,11 @@ def test_public_pages_query_count_does_not_grow_with_rows(client, registry_rows,
     small = {url: _queries(client, url) for url in _public_urls(made, scheme)}
     registry_rows(45)
     large = {url: _queries(client, url) for url in _public_urls(made, scheme)}
+    # the API's product list counts its matches only when they fill more than its first page (five rows fit
+    # on one page; fifty do not), so it may send one query more for the larger registry, and never more
+    short_page = "/api/v1/products/?q=bao+mat&category=firewall"
+    assert small[short_page] <= large[short_page] <= small[short_page] + 1
+    small[short_page] = large[short_page]
     assert small == large, {u: (small[u], large[u]) for u in small if small[u] != large[u]}
     assert max(large.values()) <= 10, large
     print("\nqueries per public page (cold cache):", json.dumps(large, indent=1))

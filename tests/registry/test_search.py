@@ -90,6 +90,32 @@ def test_search_tolerates_typos_when_nothing_matches_exactly(client, scheme):
     assert client.get("/", {"q": "bao mat fortigte"}).context["products"] == []
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="typo tolerance uses PostgreSQL's pg_trgm")
+def test_search_typo_beside_a_common_word_reads_the_word_list_not_every_document(client, scheme):
+    """A typo is matched against the list of indexed words (kept by a trigger, bulk writes included), and the
+    similar words then match exactly: no trigram similarity is computed over product documents."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from registry.models import SearchWord
+
+    product, _ = certify(scheme=scheme, vendor=vendor_in("79"), name="Hệ thống Argoforge 3000")
+    assert {"he", "thong", "argoforge", "3000"} <= set(SearchWord.objects.values_list("word", flat=True))
+    Product.objects.bulk_create([Product(vendor=product.vendor, name="Bulk", category=product.category,
+                                         search_document=document("Sentinelgate Bulk"))])
+    Product.objects.filter(pk=product.pk).update(search_document=document(product.name, "Quasarwall"))
+    assert SearchWord.objects.filter(word__in=["sentinelgate", "quasarwall"]).count() == 2
+    with CaptureQueriesContext(db) as queries:
+        response = client.get("/api/v1/products/", {"q": "thống argofoge"})
+    assert [p["name"] for p in response.json()["results"]] == ["Hệ thống Argoforge 3000"]
+    assert not any("%>" in q["sql"] or "<%" in q["sql"] and "registry_product" in q["sql"].split("<%")[0][-80:]
+                   for q in queries.captured_queries), [q["sql"] for q in queries.captured_queries]
+    assert any("registry_searchword" in q["sql"] for q in queries.captured_queries)
+    # a long word like no indexed word finds nothing, and says so without an error
+    response = client.get("/api/v1/products/", {"q": "thống qqqqxxzz"})
+    assert response.status_code == 200 and response.json()["count"] == 0
+
+
 def test_search_document_follows_vendor_renames(scheme, staff):
     from registry.services import vendor_update
 
@@ -107,9 +133,10 @@ def test_search_uncertified_products_are_not_public(scheme):
     assert Product.objects.filter(name="Tường lửa nháp").exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram GIN indexes are PostgreSQL's")
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN word indexes are PostgreSQL's")
 def test_search_public_words_read_the_index_of_listed_products(scheme):
-    """A public search reads the trigram index over listed products only (migration 0006), not every product's."""
+    """A public search reads the exact word index over listed products only (migration 0007), not every
+    product's, and not the trigram candidates that need re-checking."""
     certify(scheme=scheme, name="Tường lửa Sông Hàn")
     ProductFactory.create_batch(3)  # not listed
     qs = products_search(product_public_list(), "tuong lua").prefetch_related(None)
@@ -118,5 +145,5 @@ def test_search_public_words_read_the_index_of_listed_products(scheme):
         cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
         cursor.execute("DROP INDEX registry_product_listed_idx")  # undone with the test's transaction
         plan = qs.explain()
-    assert "registry_product_listed_search_trgm" in plan, plan
+    assert "registry_product_listed_words" in plan, plan
     assert [p.name for p in qs] == ["Tường lửa Sông Hàn"]

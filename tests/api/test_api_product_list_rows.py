@@ -1,0 +1,61 @@
+"""The product list's fast rows (ProductListRows) answer exactly what ProductListSerializer would, and a search
+page costs a fixed number of queries: a short first page is not counted again."""
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+
+from registry.api.serializers import ProductListRows, ProductListSerializer
+from registry.selectors import product_public_list
+from tests.registry.public_support import certify, vendor_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry(scheme, staff):
+    hanoi = vendor_in("01", legal_name="Công ty An ninh Thăng Long", name_en="Thang Long Security")
+    a, _ = certify(scheme=scheme, vendor=hanoi, name="Tường lửa Thăng Long", name_en="Thang Long Firewall")
+    certify(scheme=scheme, product=a, status="suspended", level="substantial", staff=staff)  # a second certificate, newer
+    certify(scheme=scheme, vendor=vendor_in("48", name_en=""), name="Cổng bảo mật Sông Hàn", status="revoked",
+            staff=staff)
+    return a
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_product_list_rows_equal_the_serializer(registry, language):
+    products = product_public_list().order_by("name", "pk")
+    with translation.override(language):
+        expected = ProductListSerializer(list(products), many=True).data
+        rows = ProductListRows.data(ProductListRows.queryset(products))
+    assert [dict(item) for item in expected] == rows
+    assert len(rows) == 2 and len(rows[1]["certificates"]) == 2  # both of the first product's certificates
+
+
+def test_product_list_api_is_the_serializer_output(client, registry):
+    body = client.get("/api/v1/products/", {"q": "thang long"}).json()
+    expected = ProductListSerializer(list(product_public_list().filter(pk=registry.pk)), many=True).data
+    assert body["count"] == 1 and body["count_exact"] is True and body["next"] is None
+    assert body["results"] == [dict(item) for item in expected]
+
+
+def test_product_search_short_first_page_is_not_counted_again(client, registry, django_assert_max_num_queries):
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/products/", {"q": "tuong lua"}).json()
+    assert body["count"] == 1
+    assert not any("COUNT(" in q["sql"] for q in queries.captured_queries), queries.captured_queries
+    # exists (exact or similar words), the page's rows, their certificates
+    assert len(queries.captured_queries) <= 3, [q["sql"] for q in queries.captured_queries]
+
+
+def test_product_search_full_first_page_counts_and_links_the_next(client, registry, settings):
+    body = client.get("/api/v1/products/", {"page_size": 1}).json()
+    assert body["count"] == 2 and body["next"] and len(body["results"]) == 1
+    second = client.get("/api/v1/products/", {"page_size": 1, "page": 2}).json()
+    assert second["count"] == 2 and second["previous"] and second["next"] is None
+    assert client.get("/api/v1/products/", {"page": 3}).status_code == 404
+    assert client.get("/api/v1/products/", {"page": "x"}).status_code == 404
+    assert client.get("/api/v1/products/", {"page": "last", "page_size": 1}).json()["results"][0]["id"] == \
+        second["results"][0]["id"]
