@@ -152,7 +152,7 @@ class DocumentWordsMatch(Func):
     def as_sql(self, compiler, connection, **extra_context):
         document_sql, document_params = compiler.compile(self.source_expressions[0])
         query_sql, query_params = compiler.compile(self.source_expressions[1])
-        return (f"array_to_tsvector(string_to_array(btrim({document_sql}), ' ')) @@ ({query_sql})::tsquery",
+        return (f"registry_search_words({document_sql}) @@ ({query_sql})::tsquery",
                 [*document_params, *query_params])
 
 

@@ -214,7 +214,7 @@ def certificate_proof_links(*, certificate: Certificate, absolute: bool = True) 
 def product_facets(filterset) -> dict[str, dict[str, int]]:
     """For each filter of the list, how many products each of its options would give with the other
     filters and the search as they are. One query: the searched products are read once (a materialised
-    CTE), then one GROUP BY per filter over them and their certificates, joined by UNION ALL."""
+    CTE), their certificates once (another), then one GROUP BY per filter over them, joined by UNION ALL."""
     from django.db import connection
 
     data = filterset.form.cleaned_data
@@ -222,49 +222,55 @@ def product_facets(filterset) -> dict[str, dict[str, int]]:
                .values_list("pk", "category", "made_in_vietnam", "vendor__province"))
     matched_sql, matched_params = matched.query.sql_with_params()
     materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    # {filter: (column, value)}: the product's own columns, then its certificates' (any one certificate)
     product_filters = {
-        "category": ("m.category = %s", data.get("category") or None),
-        "made_in_vietnam": ("m.made_in_vietnam = %s", data.get("made_in_vietnam")),
-        "province": ("m.province = %s", data.get("province") or None),
+        "category": ("category", data.get("category") or None),
+        "made_in_vietnam": ("made_in_vietnam", data.get("made_in_vietnam")),
+        "province": ("province", data.get("province") or None),
     }
     certificate_filters = {
-        "certificate_status": ("c.status = %s", data.get("certificate_status") or None),
-        "scheme": ("c.scheme = %s", data["scheme"].code if data.get("scheme") else None),
-        "level": ("c.level = %s", data.get("level") or None),
+        "certificate_status": ("status", data.get("certificate_status") or None),
+        "scheme": ("scheme", data["scheme"].code if data.get("scheme") else None),
+        "level": ("level", data.get("level") or None),
     }
 
-    def conditions(filters: dict, without: str) -> tuple[list[str], list]:
+    def conditions(filters: dict, without: str, alias: str) -> tuple[list[str], list]:
         sql, params = [], []
-        for name, (clause, value) in filters.items():
+        for name, (column, value) in filters.items():
             if name != without and value is not None:
-                sql.append(clause)
+                sql.append(f"{alias}.{column} = %s")
                 params.append(value)
         return sql, params
 
-    # the certificates as a derived table, not a CTE: the planner then knows their statistics
-    certificates = ("(SELECT rc.product_id, rc.status, rs.code AS scheme, rc.level FROM registry_certificate rc "
-                    "JOIN registry_scheme rs ON rs.id = rc.scheme_id)")
+    def where(clauses: list[str]) -> str:
+        return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+    # The certificates of the matched products, read once with the products' own facet columns (mc): every
+    # certificate facet, and every product facet narrowed by a certificate filter, reads it instead of
+    # joining the certificate table again.
+    mc = ("SELECT c.product_id, c.status, rs.code AS scheme, c.level, m.category, m.made_in_vietnam, m.province "
+          "FROM registry_certificate c JOIN registry_scheme rs ON rs.id = c.scheme_id JOIN m ON m.id = c.product_id")
     branches, params = [], []
-    for facet, column in (("category", "m.category"), ("made_in_vietnam", "m.made_in_vietnam"),
-                          ("province", "m.province")):
-        where, where_params = conditions(product_filters, facet)
-        cert_where, cert_params = conditions(certificate_filters, "")
-        if cert_where:  # IN over the table (its statistics make it a hashed semi-join)
-            where.append(f"m.id IN (SELECT c.product_id FROM {certificates} c WHERE {' AND '.join(cert_where)})")
-        branches.append(f"SELECT %s, CAST({column} AS TEXT), COUNT(*) FROM m "
-                        f"{'WHERE ' + ' AND '.join(where) if where else ''} GROUP BY {column}")
-        params += [facet, *where_params, *cert_params]
-    for facet, column in (("certificate_status", "c.status"), ("scheme", "c.scheme"), ("level", "c.level")):
-        where, where_params = conditions(product_filters, "")
-        cert_where, cert_params = conditions(certificate_filters, facet)
-        where += cert_where
+    for facet in ("category", "made_in_vietnam", "province"):
+        product_where, product_params = conditions(product_filters, facet, "p")
+        cert_where, cert_params = conditions(certificate_filters, "", "mc")
+        if cert_where:  # the products with such a certificate, once each
+            source = (f"(SELECT DISTINCT mc.product_id, mc.category, mc.made_in_vietnam, mc.province FROM mc "
+                      f"{where(cert_where)}) p")
+        else:
+            source = "m p"
+        branches.append(f"SELECT %s, CAST(p.{facet} AS TEXT), COUNT(*) FROM {source} {where(product_where)} "
+                        f"GROUP BY p.{facet}")
+        params += [facet, *cert_params, *product_params]
+    for facet, (column, _value) in certificate_filters.items():
+        product_where, product_params = conditions(product_filters, "", "mc")
+        cert_where, cert_params = conditions(certificate_filters, facet, "mc")
         # DISTINCT in a subquery: hashed, where COUNT(DISTINCT) would sort every certificate
-        branches.append(f"SELECT %s, x.v, COUNT(*) FROM (SELECT DISTINCT c.product_id, {column} AS v FROM "
-                        f"{certificates} c JOIN m ON m.id = c.product_id "
-                        f"{'WHERE ' + ' AND '.join(where) if where else ''}) x GROUP BY x.v")
-        params += [facet, *where_params, *cert_params]
-    sql = (f"WITH m (id, category, made_in_vietnam, province) AS {materialized} ({matched_sql}) "
-           + " UNION ALL ".join(branches))
+        branches.append(f"SELECT %s, x.v, COUNT(*) FROM (SELECT DISTINCT mc.product_id, mc.{column} AS v FROM mc "
+                        f"{where(product_where + cert_where)}) x GROUP BY x.v")
+        params += [facet, *product_params, *cert_params]
+    sql = (f"WITH m (id, category, made_in_vietnam, province) AS {materialized} ({matched_sql}), "
+           f"mc AS {materialized} ({mc}) " + " UNION ALL ".join(branches))
     counts: dict[str, dict[str, int]] = {facet: {} for facet in filterset.FACETS}
     with connection.cursor() as cursor:
         cursor.execute(sql, [*matched_params, *params])
