@@ -10,9 +10,13 @@ class StandardPagination(PageNumberPagination):
     max_page_size = 100
 
 
+TOTAL_FIELD = "search_total"  # a values_list column holding COUNT(*) OVER (): the count, read with the page
+
+
 class FirstPagePaginator(Paginator):
     """Reads the first page before counting: when it is not full, its length is the count (most searches
-    answer one short page), so the count query is only sent when there is more than one page."""
+    answer one short page), and when its rows carry the total (TOTAL_FIELD, for a query that reads every
+    match anyway, such as one sorted by relevance) that is the count: the count query is then not sent."""
 
     def page(self, number):
         try:
@@ -22,10 +26,16 @@ class FirstPagePaginator(Paginator):
         if not first or "count" in self.__dict__:
             return super().page(number)
         rows = list(self.object_list[: self.per_page])
+        fields = getattr(self.object_list, "_fields", None) or ()
         if len(rows) < self.per_page:
-            self.__dict__["count"] = len(rows)  # the cached_property, known without a query
-            self.exact = True
+            self._count_known(len(rows))
+        elif TOTAL_FIELD in fields:
+            self._count_known(rows[0][fields.index(TOTAL_FIELD)])
         return self._get_page(rows, 1, self)
+
+    def _count_known(self, n: int) -> None:
+        self.__dict__["count"] = n  # the cached_property, known without a query
+        self.exact = True
 
 
 class CappedCountPaginator(FirstPagePaginator):
@@ -35,6 +45,11 @@ class CappedCountPaginator(FirstPagePaginator):
         if self.per_page > settings.SEARCH_COUNT_CAP:  # a first page could hold more than the cap: count first
             return Paginator.page(self, number)
         return super().page(number)
+
+    def _count_known(self, n: int) -> None:
+        cap = settings.SEARCH_COUNT_CAP
+        self.__dict__["count"] = min(n, cap)
+        self.exact = n <= cap
 
     @cached_property
     def count(self) -> int:

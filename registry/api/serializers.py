@@ -1,6 +1,9 @@
 """Serializers of the public registry API. They shape data only; rules live in services and selectors."""
 
+import re
+
 from django.conf import settings
+from django.db.models import Count, Window
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -9,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import BoundedDateField, drf_datetime
+from config.api.pagination import TOTAL_FIELD
 from config.api.serializers import CachedFieldsModelSerializer
 from config.bounds import TEXT_MAX_LENGTH
 from registry.choices import Category, Level, Province
@@ -25,6 +29,21 @@ def _site_url(name: str, serial: str, fallback: str) -> str:
 
 def certificate_verify_url(serial: str) -> str:
     return _site_url("registry:certificate_verify", serial, f"/verify/{serial}/")
+
+
+_PLAIN_SERIAL = re.compile(r"[A-Za-z0-9-]+")
+
+
+def certificate_verify_url_maker():
+    """certificate_verify_url for many serials: the route is reversed once and plain serials (letters, digits
+    and dashes, which reversing leaves as they are) are put in its place; anything else is reversed."""
+    marker = "SERIALMARKER0"
+    template = certificate_verify_url(marker)
+
+    def make(serial: str) -> str:
+        return template.replace(marker, serial) if _PLAIN_SERIAL.fullmatch(serial) else certificate_verify_url(serial)
+
+    return make
 
 
 def certificate_pdf_url(serial: str) -> str:
@@ -185,9 +204,14 @@ class ProductListRows:
                    "scheme__name_en", "product_version_id", "product_version__version", "issued_at", "valid_until")
 
     @classmethod
-    def queryset(cls, products):
-        """The products (filtered and ordered) as the rows `data` takes."""
-        return products.prefetch_related(None).values_list(*cls.PRODUCT)
+    def queryset(cls, products, *, with_total: bool = False):
+        """The products (filtered and ordered) as the rows `data` takes. `with_total`: each row also carries
+        how many products match (COUNT(*) OVER (), config.api.pagination.TOTAL_FIELD), for a query that
+        reads every match anyway (sorted by relevance), so the paginator needs no count query."""
+        products = products.prefetch_related(None)
+        if with_total:
+            return products.annotate(**{TOTAL_FIELD: Window(Count("*"))}).values_list(*cls.PRODUCT, TOTAL_FIELD)
+        return products.values_list(*cls.PRODUCT)
 
     @classmethod
     def data(cls, rows) -> list[dict]:
@@ -197,6 +221,7 @@ class ProductListRows:
             found = (Certificate.objects.filter(product_id__in=list(certificates))
                      .order_by("-issued_at", "-pk").values_list(*cls.CERTIFICATE))
             zone = timezone.get_current_timezone()
+            verify_url = certificate_verify_url_maker()
             for (product_id, serial, status, level, code, version, name_vi, name_en, version_id, version_name,
                  issued_at, valid_until) in found:
                 certificates[product_id].append({
@@ -204,7 +229,7 @@ class ProductListRows:
                     "scheme": {"code": code, "version": version, "name_vi": name_vi, "name_en": name_en},
                     "product_version": {"id": version_id, "version": version_name},
                     "issued_at": drf_datetime(issued_at, zone), "valid_until": drf_datetime(valid_until, zone),
-                    "verify_url": certificate_verify_url(serial),
+                    "verify_url": verify_url(serial),
                 })
         categories = {value: str(label) for value, label in Category.choices}
         return [{
@@ -212,7 +237,8 @@ class ProductListRows:
             "category_display": categories.get(category, category), "made_in_vietnam": made_in_vietnam,
             "vendor": {"id": vendor_id, "legal_name": legal_name, "name_en": vendor_name_en, "tax_code": tax_code},
             "certificates": certificates[pk],
-        } for pk, name, name_en, category, made_in_vietnam, vendor_id, legal_name, vendor_name_en, tax_code in rows]
+        } for pk, name, name_en, category, made_in_vietnam, vendor_id, legal_name, vendor_name_en, tax_code, *_total
+            in rows]
 
 
 class ProductDetailSerializer(ProductListSerializer):

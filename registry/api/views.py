@@ -118,7 +118,11 @@ class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
     def list(self, request, *args, **kwargs):
         """As ListAPIView, with the page's rows read as plain values and shaped by ProductListRows (the same
         JSON as ProductListSerializer, at a fraction of the cost: this is the registry's busiest answer)."""
-        queryset = ProductListRows.queryset(self.filter_queryset(self.get_queryset()))
+        queryset = self.filter_queryset(self.get_queryset())
+        # sorted by relevance, every match is read to be ranked: the count comes with the page's rows
+        by_relevance = ("search_rank" in queryset.query.annotations
+                        and request.query_params.get("ordering", "relevance") in ("", "relevance"))
+        queryset = ProductListRows.queryset(queryset, with_total=by_relevance)
         rows = self.paginate_queryset(queryset)
         return self.get_paginated_response(ProductListRows.data(rows))
 

@@ -45,7 +45,7 @@ def test_product_search_short_first_page_is_not_counted_again(client, registry, 
     with CaptureQueriesContext(connection) as queries:
         body = client.get("/api/v1/products/", {"q": "tuong lua"}).json()
     assert body["count"] == 1
-    assert not any("COUNT(" in q["sql"] for q in queries.captured_queries), queries.captured_queries
+    assert not any(q["sql"].startswith("SELECT COUNT(") for q in queries.captured_queries), queries.captured_queries
     # exists (exact or similar words), the page's rows, their certificates
     assert len(queries.captured_queries) <= 3, [q["sql"] for q in queries.captured_queries]
 
@@ -59,3 +59,33 @@ def test_product_search_full_first_page_counts_and_links_the_next(client, regist
     assert client.get("/api/v1/products/", {"page": "x"}).status_code == 404
     assert client.get("/api/v1/products/", {"page": "last", "page_size": 1}).json()["results"][0]["id"] == \
         second["results"][0]["id"]
+
+
+@pytest.mark.parametrize("serial", ["VN-CSP-2025-00001", "vn-csp-2025-00001", "A B/C?d=1", "Đ-1", "SERIALMARKER0"])
+def test_verify_url_maker_equals_reversing_each_serial(serial):
+    from registry.api.serializers import certificate_verify_url, certificate_verify_url_maker
+
+    assert certificate_verify_url_maker()(serial) == certificate_verify_url(serial)
+
+
+def test_product_search_by_relevance_reads_its_count_with_the_page(client, registry, settings):
+    """A full first page sorted by relevance carries COUNT(*) OVER (): no count query, the cap still holds."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/products/", {"q": "thang", "page_size": 1}).json()
+    assert body["count"] == 1 and body["count_exact"] is True
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/products/", {"q": "cong", "page_size": 1}).json()  # both products
+    assert (body["count"], body["count_exact"], len(body["results"])) == (2, True, 1) and body["next"]
+    assert not any(q["sql"].startswith("SELECT COUNT(") for q in queries.captured_queries)
+    settings.SEARCH_COUNT_CAP = 1
+    cache.clear()  # the same address was answered (and cached) under the old cap
+    body = client.get("/api/v1/products/", {"q": "cong", "page_size": 1}).json()
+    assert (body["count"], body["count_exact"], body["next"]) == (1, False, None)
+    # sorted by name, the first page stops early: the count is a query of its own, and agrees
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/products/", {"q": "cong", "page_size": 1, "ordering": "name"}).json()
+    assert (body["count"], body["count_exact"]) == (1, False)
+    assert any(q["sql"].startswith("SELECT COUNT(") for q in queries.captured_queries)
