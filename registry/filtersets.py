@@ -108,6 +108,16 @@ class ProductFilterSet(django_filters.FilterSet):
     def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset
 
+    def get_form_class(self):
+        """The form class, built once per filterset class (django-filter builds a new class, with every
+        field, for each request; ours are the same for every request, their labels translated lazily)."""
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         """Filters, then the search (exact words, or similar words when nothing matches), then the order."""
         queryset = self.filter_unordered(queryset)
