@@ -104,6 +104,23 @@ class ProductFilterSet(django_filters.FilterSet):
 
     fuzzy: bool | None = None  # None until the search decided between exact and similar words
     similar: dict | None = None  # with fuzzy: the query's similar words (registry.search.similar_words)
+    # The caller reads the exact matches and calls similar_words_apply() when there are none (the API's
+    # first page), so no query asks beforehand whether any exist.
+    defer_similar: bool = False
+
+    def similar_words_apply(self) -> bool:
+        """Search with similar words from now on; False when the query has none (nothing would change)."""
+        query = self.form.cleaned_data.get("q") or ""
+        parsed = query_parse(query)
+        if parsed.empty or self.fuzzy:
+            return False
+        similar = similar_words(parsed)
+        if not similar or not all(similar.values()):  # no word long enough, or one like no indexed word
+            return False
+        self.fuzzy, self.similar = True, similar
+        if hasattr(self, "_qs"):
+            del self._qs
+        return True
 
     def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset
@@ -141,7 +158,7 @@ class ProductFilterSet(django_filters.FilterSet):
             searched = products_search(queryset, query, fuzzy=bool(self.fuzzy), similar=self.similar)
             if self.fuzzy is None and not without:
                 self.fuzzy = False
-                if not searched.exists():
+                if not self.defer_similar and not searched.exists():
                     similar = similar_words(query_parse(query))
                     found = products_search(queryset, query, fuzzy=True, similar=similar)
                     if found.exists():

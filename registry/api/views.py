@@ -4,6 +4,8 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -117,14 +119,30 @@ class ProductListView(PublicReadMixin, generics.ListCreateAPIView):
 
     def list(self, request, *args, **kwargs):
         """As ListAPIView, with the page's rows read as plain values and shaped by ProductListRows (the same
-        JSON as ProductListSerializer, at a fraction of the cost: this is the registry's busiest answer)."""
-        queryset = self.filter_queryset(self.get_queryset())
+        JSON as ProductListSerializer, at a fraction of the cost: this is the registry's busiest answer).
+        The first page of a search reads the exact matches first and only looks for similar words when
+        there are none (instead of asking the database whether any exist before reading them)."""
+        first_page = request.query_params.get(self.paginator.page_query_param, "1") in ("", "1")
+        filterset = self._filterset(request, defer_similar=first_page)
+        rows = self._rows(request, filterset)
+        if first_page and not rows and filterset.similar_words_apply():
+            rows = self._rows(request, filterset)
+        return self.get_paginated_response(ProductListRows.data(rows))
+
+    def _filterset(self, request, *, defer_similar: bool):
+        backend = DjangoFilterBackend()
+        filterset = backend.get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        filterset.defer_similar = defer_similar
+        return filterset
+
+    def _rows(self, request, filterset):
+        queryset = filterset.qs
         # sorted by relevance, every match is read to be ranked: the count comes with the page's rows
         by_relevance = ("search_rank" in queryset.query.annotations
                         and request.query_params.get("ordering", "relevance") in ("", "relevance"))
-        queryset = ProductListRows.queryset(queryset, with_total=by_relevance)
-        rows = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ProductListRows.data(rows))
+        return self.paginate_queryset(ProductListRows.queryset(queryset, with_total=by_relevance))
 
     def create(self, request, *args, **kwargs):
         vendor = caller_vendor(request.user)
