@@ -40,7 +40,7 @@ from registry.forms import (
 )
 from registry.models import Certificate, CertificateEvent, OpenDataDump
 from registry.records import covered_versions
-from registry.search import count_capped, query_parse
+from registry.search import query_parse
 from registry.selectors import (
     certificate_get,
     certificate_proof_links,
@@ -106,9 +106,13 @@ def product_list(request):
     params = _list_params(filterset)
 
     def summary():
-        qs = filterset.qs
-        count, exact = count_capped(qs) if filterset.form.cleaned_data.get("q") else (qs.count(), True)
-        return {"count": count, "exact": exact, "facets": product_facets(filterset), "fuzzy": bool(filterset.fuzzy),
+        filterset.qs  # noqa: B018  (decides between exact and similar words before the facets are counted)
+        facets = product_facets(filterset)
+        # every product has one category: the category counts (with the other filters) add up to the list's
+        total = facets["category"].get(category, 0) if (category := filterset.form.cleaned_data.get("category")) \
+            else sum(facets["category"].values())
+        cap = settings.SEARCH_COUNT_CAP if filterset.form.cleaned_data.get("q") else total
+        return {"count": min(total, cap), "exact": total <= cap, "facets": facets, "fuzzy": bool(filterset.fuzzy),
                 "similar": filterset.similar}
 
     data = public_cached(("product_list", params), summary)
