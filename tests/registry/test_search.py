@@ -82,8 +82,12 @@ def test_search_ranks_exact_then_prefix_then_the_rest(scheme):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="typo tolerance uses PostgreSQL's pg_trgm")
 def test_search_tolerates_typos_when_nothing_matches_exactly(client, scheme):
+    from django.test.utils import CaptureQueriesContext
+
     certify(scheme=scheme, vendor=vendor_in("79"), name="FortiGate Next Generation")
-    response = client.get("/", {"q": "fortigte"})
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/", {"q": "fortigte"})
+    assert len(queries.captured_queries) <= 10, [q["sql"][:120] for q in queries.captured_queries]
     assert [p.name for p in response.context["products"]] == ["FortiGate Next Generation"]
     assert response.context["fuzzy"] is True
     assert "similar words" in response.content.decode() or "tương tự" in response.content.decode()
