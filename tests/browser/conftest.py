@@ -1,12 +1,16 @@
 """Each role's day in a real browser: Debian's Chromium driven by pytest-playwright against Django's live
-server, with an axe-core scan, a reflow check and screenshots of every page it passes.
+server, with an axe-core scan and a reflow check of every page it passes (and screenshots when asked).
 
 One browser for the whole run, one context per role. `Ui.check(step)` is called on each page a journey
 reaches: the page is scanned with axe-core (every rule, any impact) at 1366 px and 390 px, checked for
-reflow at 320 px (no horizontal scrolling), and photographed at both sizes into var/screenshots/<role>/;
-then it is reloaded in the other language, which the journey goes on in, so every journey runs half in
-Vietnamese and half in English and every page is scanned in both. At the end of the run the scans are
-written to var/screenshots/axe-report.json and summed up on the terminal.
+reflow at 320 px (no horizontal scrolling), then reloaded in the other language, which the journey goes on
+in, so every journey runs half in Vietnamese and half in English and every page is scanned in both. At the
+end of the run the scans are written to var/screenshots/axe-report.json and summed up on the terminal.
+
+Screenshots are pictures for people, not checks, and cost a quarter of the run: each step is photographed
+(full page, at both sizes, into var/screenshots/<role>/) only when BROWSER_SCREENSHOTS=1, which
+`make screenshots` sets. A test that fails always leaves a full-page screenshot of each of its tabs as
+they were, var/screenshots/<role>/FAILED-<test>.png.
 
 axe-core comes from the npm registry at set-up (scripts/bootstrap: node_modules/axe-core); without it the
 scans are skipped with a printed reason, and without Chromium the whole module is.
@@ -26,6 +30,7 @@ ROOT = Path(settings.BASE_DIR)
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = ROOT / "var" / "screenshots"
+SCREENSHOTS = os.environ.get("BROWSER_SCREENSHOTS", "") == "1"  # every step photographed (make screenshots)
 # Without the background-networking flags Chromium keeps calling home, which a closed network refuses.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -123,8 +128,10 @@ def pytest_terminal_summary(terminalreporter):
             f"{len(summary['widths'])} sizes = {summary['scans']} axe-core {summary['axe_core']} scans, "
             f"{summary['violations']} violations; {summary['reflow_checks']} reflow checks at {REFLOW} px, "
             f"{len(summary['reflow_failures'])} failures; {summary['focus_checks']} focus rings checked, "
-            f"{len(summary['focus_failures'])} below 3:1; {summary['screenshots']} screenshots in var/screenshots/ "
-            f"({summary['seconds']} s)")
+            f"{len(summary['focus_failures'])} below 3:1; "
+            + (f"{summary['screenshots']} screenshots in var/screenshots/" if SCREENSHOTS
+               else "no screenshots (BROWSER_SCREENSHOTS=1 or make screenshots takes them)")
+            + f" ({summary['seconds']} s)")
 
 
 # The browser side ------------------------------------------------------------------------------------------
@@ -242,14 +249,19 @@ class Ui:
         assert not violations, (f"axe-core: {self.role} / {step} ({self.path()}, {self.language}, {width} px):\n"
                                 + json.dumps(violations, ensure_ascii=False, indent=1))
 
-    def _shot(self, step: str, width: int) -> None:
+    def photograph(self, name: str) -> None:
+        """A full-page screenshot into var/screenshots/<role>/<name>.png, when BROWSER_SCREENSHOTS=1."""
+        if not SCREENSHOTS:
+            return
         folder = SHOTS / self.role
         folder.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        self.page.screenshot(path=str(folder / f"{self.steps:02d}-{_slug(step)}-{self.language}-{width}.png"),
-                             full_page=True, animations="disabled")
+        self.page.screenshot(path=str(folder / f"{name}.png"), full_page=True, animations="disabled")
         self._timed("screenshots", started)
         self.record.shots += 1
+
+    def _shot(self, step: str, width: int) -> None:
+        self.photograph(f"{self.steps:02d}-{_slug(step)}-{self.language}-{width}")
 
     def _resize(self, width: int, height: int) -> None:
         self.page.set_viewport_size({"width": width, "height": height})
@@ -357,9 +369,17 @@ class Ui:
         self.context.close()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        item.browser_test_failed = True
+    return report
+
+
 @pytest.fixture
-def ui_for(browser, live_server, ui_record):
-    """ui_for(role) -> a Ui in a fresh context; closed after the test."""
+def ui_for(request, browser, live_server, ui_record):
+    """ui_for(role) -> a Ui in a fresh context; closed after the test, photographed first if it failed."""
     opened = []
 
     def make(role: str, language: str = "vi") -> Ui:
@@ -368,7 +388,15 @@ def ui_for(browser, live_server, ui_record):
         return ui
 
     yield make
-    for ui in opened:
+    for n, ui in enumerate(opened):
+        if getattr(request.node, "browser_test_failed", False):
+            folder = SHOTS / ui.role
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"FAILED-{_slug(request.node.name)}" + (f"-{n + 1}" if len(opened) > 1 else "")
+            try:
+                ui.page.screenshot(path=str(folder / f"{name}.png"), full_page=True, animations="disabled")
+            except Exception as exc:  # a crashed or closed page: the failure itself says what happened
+                print(f"browser: no screenshot of {ui.role}'s tab after the failure ({exc})")
         ui.close()
 
 

@@ -1,5 +1,5 @@
 """The public's day and a procurement officer's day in a real browser, every page scanned like the desks'
-(axe-core at 1366 px and 390 px in both languages, reflow at 320 px, screenshots).
+(axe-core at 1366 px and 390 px in both languages, reflow at 320 px; screenshots when asked, see conftest.py).
 
 The public searches the registry (Vietnamese with and without diacritics), sorts, filters, opens a product
 and its certificate, scans the certificate's QR code (decoded from the PDF the registry serves) and sees the
@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from tests.browser.conftest import SHOTS, sign_in
+from tests.browser.conftest import sign_in
 from tests.browser.world import application, drive, pdf_signed, people
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -169,10 +169,7 @@ def test_public_day(ui_for, tmp_path):
         address = ui.page.locator("#verify-address")
         assert address.is_visible() and certificate_verify_url(certificate.serial) in address.inner_text()
         assert ui.page.locator(".verdict").is_visible()
-        (SHOTS / "public").mkdir(parents=True, exist_ok=True)
-        ui.page.screenshot(path=str(SHOTS / "public" / f"{ui.steps:02d}-printed-verification-{ui.language}.png"),
-                           full_page=True)
-        ui.record.shots += 1
+        ui.photograph(f"{ui.steps:02d}-printed-verification-{ui.language}")
     finally:
         ui.page.emulate_media(media="screen")
     assert not ui.page.locator("#verify-address").is_visible()
