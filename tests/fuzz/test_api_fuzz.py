@@ -3,7 +3,10 @@ token of each role, on data where every operation has real objects (an applicati
 
 Checks: no server error, status codes and response bodies as documented, content types as documented.
 Bounded for CI (FUZZ_EXAMPLES examples per operation and mode, derandomised so a run is repeatable;
-FUZZ_SEED changes the examples). The figures of the last run are written to var/fuzz-report.json."""
+FUZZ_SEED changes the examples). Derandomised, hypothesis draws the same cases for every role: they are
+drawn once per process and every role sends them all with its own token (drawing costs as much as sending;
+the cases on the world's own objects are drawn for each role, whose world has ids of its own). The figures
+of the last run are written to var/fuzz-report-<role>.json."""
 
 import io
 import json
@@ -88,19 +91,42 @@ def wsgi_app():
         request_finished.connect(close_old_connections)
 
 
-def _explore(strategy, *, headers: dict, counter: dict) -> None:
-    """EXAMPLES cases from the strategy, each sent and checked; raises the first failure, shrunk."""
+# (operation, mode, fixed path parameters) -> the cases drawn for it, or the Unsatisfiable it raised
+_DRAWN: dict[tuple, list | Unsatisfiable] = {}
 
-    @given(case=strategy)
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not SEED,
-                         phases=[Phase.explicit, Phase.generate], print_blob=False,
-                         suppress_health_check=list(HealthCheck))
-    def check(case):
+
+def _cases(operation, mode: GenerationMode, path_parameters: dict | None) -> list:
+    """EXAMPLES cases of the operation in this mode (with these path parameters fixed), drawn once; raises
+    Unsatisfiable where nothing can be drawn (e.g. nothing invalid can be sent)."""
+    key = (operation.method, operation.path, mode, tuple(sorted((path_parameters or {}).items())))
+    if key not in _DRAWN:
+        strategy = operation.as_strategy(generation_mode=mode, **(
+            {"path_parameters": path_parameters} if path_parameters else {}))
+        drawn = []
+
+        @given(case=strategy)
+        @hypothesis_settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not SEED,
+                             phases=[Phase.explicit, Phase.generate], print_blob=False,
+                             suppress_health_check=list(HealthCheck))
+        def draw(case):
+            drawn.append(case)
+
+        try:
+            (seed(int(SEED))(draw) if SEED else draw)()
+            _DRAWN[key] = drawn
+        except Unsatisfiable as exc:
+            _DRAWN[key] = exc
+    if isinstance(_DRAWN[key], Unsatisfiable):
+        raise _DRAWN[key]
+    return _DRAWN[key]
+
+
+def _explore(cases: list, *, headers: dict, counter: dict) -> None:
+    """Each case sent and checked in turn; raises the first failure."""
+    for case in cases:
         counter["examples"] += 1
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS)
-
-    (seed(int(SEED))(check) if SEED else check)()
 
 
 def _run(schema, *, role: str, token: str | None, world, report: dict) -> list[str]:
@@ -127,12 +153,9 @@ def _run(schema, *, role: str, token: str | None, world, report: dict) -> list[s
                 path_parameters["code"] = certificate.scheme.code
             if "requirement_code" in names:
                 path_parameters["requirement_code"] = "FW-01"
-            strategies = [operation.as_strategy(generation_mode=mode)]
-            if path_parameters:
-                strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
-            for strategy in strategies:
+            for fixed in ([None, path_parameters] if path_parameters else [None]):
                 try:
-                    _explore(strategy, headers=headers, counter=counted)
+                    _explore(_cases(operation, mode, fixed), headers=headers, counter=counted)
                 except Unsatisfiable:
                     pass  # nothing invalid can be sent here (e.g. a free string in the path, or no input)
                 except (Exception, BaseExceptionGroup) as exc:  # a failing check: record it, test the rest
