@@ -362,7 +362,8 @@ class EvidenceDownloadView(ApplicationScopedMixin, APIView):
         summary=_("Download an evidence file"),
         description=_("Staff, certifiers, the assigned evaluators and the vendor. The Content-Digest header "
                       "carries the file's SHA-256."),
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS_AUTH, **ERROR_404},
+        # the file is served with the content type recorded at upload (an installer, a PDF, JSON, ...)
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **ERRORS_AUTH, **ERROR_404},
         tags=["workbench"],
     )
     def get(self, request, pk: int, evidence_id: int):
@@ -377,7 +378,8 @@ class ArtifactDownloadView(ApplicationScopedMixin, APIView):
         summary=_("Download an artifact (installer, SBOM, manual, ...)"),
         description=_("The vendor, staff, certifiers and the assigned evaluators (after their statement of "
                       "independence). The Content-Digest header carries the SHA-256 recorded at upload."),
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, **ERRORS_AUTH, **ERROR_404},
+        # the file is served with the content type recorded at upload (an installer, a PDF, JSON, ...)
+        responses={(200, "*/*"): OpenApiTypes.BINARY, **ERRORS_AUTH, **ERROR_404},
         tags=["applications"],
     )
     def get(self, request, pk: int, artifact_id: int):
