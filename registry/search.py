@@ -22,7 +22,6 @@ Rules, in the order a person would expect them:
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -260,13 +259,6 @@ def _rank(parsed: ParsedQuery, serial_match):
     if not whens:
         return Value(3, output_field=IntegerField())
     return Case(*whens, default=Value(3), output_field=IntegerField())
-
-
-def count_capped(qs: QuerySet) -> tuple[int, bool]:
-    """(count, exact): counts at most SEARCH_COUNT_CAP + 1 rows (SELECT COUNT(*) FROM (... LIMIT cap + 1))."""
-    cap = settings.SEARCH_COUNT_CAP
-    n = qs.order_by()[: cap + 1].count()
-    return (cap, False) if n > cap else (n, True)
 
 
 def relevance_order(qs: QuerySet) -> QuerySet:
